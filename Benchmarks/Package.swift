@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the main package stays lean (STYLE.md).
+// Run with `Benchmarks/run` (release build, allocation counting through malloc-interposer).
+let package = Package(
+    name: "mirrorguard-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "mirrorguard-bench",
+            dependencies: [
+                .product(name: "MirrorGuardCore", package: "main"),
+                .product(name: "RequestParsing", package: "main"),
+                .product(name: "Detection", package: "main"),
+                .product(name: "BodyDecompression", package: "main"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

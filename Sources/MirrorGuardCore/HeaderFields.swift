@@ -1,0 +1,99 @@
+/// One header line as received: the name keeps its original case, the value its raw bytes.
+public struct HeaderField: Sendable, Hashable {
+    /// The field name exactly as sent (lossily decoded if it was not UTF-8).
+    public var name: String
+    /// The field value bytes with surrounding whitespace removed.
+    public var value: [UInt8]
+
+    /// Creates a field from a name and raw value bytes.
+    public init(name: String, value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
+
+    /// Creates a field from a name and a UTF-8 value.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = Array(value.utf8)
+    }
+
+    /// The value decoded as UTF-8 for display (invalid bytes become U+FFFD).
+    public var valueString: String { String(lossyUTF8: value) }
+
+    /// True when the name equals `other` ignoring ASCII case.
+    @inlinable
+    public func hasName(_ other: String) -> Bool {
+        let lhs = name.utf8, rhs = other.utf8
+        guard lhs.count == rhs.count else { return false }
+        var index = rhs.startIndex
+        for byte in lhs {
+            if ASCII.lower(byte) != ASCII.lower(rhs[index]) { return false }
+            index = rhs.index(after: index)
+        }
+        return true
+    }
+}
+
+/// Ordered header fields: order, duplicates and original case are kept; lookup ignores case.
+public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// The fields in the order they were received.
+    public private(set) var fields: [HeaderField]
+
+    /// Creates a header list from fields in order.
+    public init(_ fields: [HeaderField] = []) {
+        self.fields = fields
+    }
+
+    /// Creates a header list from `(name, value)` pairs.
+    public init(arrayLiteral elements: (String, String)...) {
+        self.fields = elements.map { HeaderField(name: $0.0, value: $0.1) }
+    }
+
+    public var startIndex: Int { fields.startIndex }
+    public var endIndex: Int { fields.endIndex }
+    public subscript(position: Int) -> HeaderField { fields[position] }
+
+    /// Appends a field at the end, keeping any earlier field of the same name.
+    public mutating func append(_ field: HeaderField) {
+        fields.append(field)
+    }
+
+    /// Appends a field built from a name and raw value bytes.
+    public mutating func append(name: String, value: [UInt8]) {
+        fields.append(HeaderField(name: name, value: value))
+    }
+
+    /// The first value for `name` (case-insensitive), or nil.
+    public func first(_ name: String) -> [UInt8]? {
+        fields.first { $0.hasName(name) }?.value
+    }
+
+    /// The first value for `name` decoded as UTF-8, or nil.
+    public func firstString(_ name: String) -> String? {
+        first(name).map { String(lossyUTF8: $0) }
+    }
+
+    /// Every value for `name` (case-insensitive), in order.
+    public func values(_ name: String) -> [[UInt8]] {
+        fields.filter { $0.hasName(name) }.map(\.value)
+    }
+
+    /// True when at least one field is called `name` (case-insensitive).
+    public func contains(_ name: String) -> Bool {
+        fields.contains { $0.hasName(name) }
+    }
+
+    /// Removes every field called `name` (case-insensitive).
+    public mutating func removeAll(named name: String) {
+        fields.removeAll { $0.hasName(name) }
+    }
+}
+
+extension HeaderFields {
+    /// Appends an obs-fold continuation line to the previous field's value, joined by one space.
+    package mutating func continueLastValue(_ bytes: ArraySlice<UInt8>) {
+        guard !fields.isEmpty else { return }
+        fields[fields.count - 1].value.append(ASCII.space)
+        fields[fields.count - 1].value.append(contentsOf: bytes)
+    }
+}

@@ -1,0 +1,198 @@
+/// Builds point names from attacker-chosen keys. A segment can never break the name grammar: `.`, `[`,
+/// `]`, `|`, `#`, `@`, `%`, spaces, controls and non-ASCII are percent-escaped, and a segment longer than
+/// its limit is cut and marked `~~`. Each builder makes its name in one allocation.
+public enum PointNames {
+    /// `parent` + separator + escaped `key` (optionally lowercased), cut at `limit` key bytes.
+    public static func child(_ parent: String, _ key: ArraySlice<UInt8>, limit: Int, separator: UInt8? = ASCII.dot, lowercase: Bool = false) -> String {
+        var parent = parent
+        let kept = min(key.count, limit)
+        var escapedLength = 0
+        var counted = 0
+        for byte in key {
+            if counted == kept { break }
+            escapedLength += isPlainNameByte(byte) ? 1 : 3
+            counted += 1
+        }
+        let capacity = parent.utf8.count + (separator == nil ? 0 : 1) + escapedLength + (key.count > limit ? 2 : 0)
+        return parent.withUTF8 { parentBytes in
+            String(unsafeUninitializedCapacity: capacity) { buffer in
+                var index = 0
+                for byte in parentBytes { buffer[index] = byte; index += 1 }
+                if let separator { buffer[index] = separator; index += 1 }
+                var written = 0
+                for raw in key {
+                    if written == kept { break }
+                    let byte = lowercase ? ASCII.lower(raw) : raw
+                    if isPlainNameByte(byte) {
+                        buffer[index] = byte
+                        index += 1
+                    } else {
+                        buffer[index] = ASCII.percent
+                        buffer[index + 1] = hexDigit(byte >> 4)
+                        buffer[index + 2] = hexDigit(byte & 0x0F)
+                        index += 3
+                    }
+                    written += 1
+                }
+                if key.count > limit {
+                    buffer[index] = 0x7E
+                    buffer[index + 1] = 0x7E
+                    index += 2
+                }
+                return index
+            }
+        }
+    }
+
+    /// `parent[index]`.
+    public static func indexed(_ parent: String, _ index: Int) -> String {
+        var parent = parent
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var remaining = UInt(max(index, 0))
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[count] = UInt8(0x30 + remaining % 10)
+                remaining /= 10
+                count += 1
+            } while remaining > 0
+        }
+        let digitCount = count
+        let capacity = parent.utf8.count + digitCount + 2
+        return withUnsafeBytes(of: &digits) { raw in
+            parent.withUTF8 { parentBytes in
+                String(unsafeUninitializedCapacity: capacity) { buffer in
+                    var position = 0
+                    for byte in parentBytes { buffer[position] = byte; position += 1 }
+                    buffer[position] = ASCII.leftBracket
+                    position += 1
+                    var digit = digitCount
+                    while digit > 0 {
+                        digit -= 1
+                        buffer[position] = raw[digit]
+                        position += 1
+                    }
+                    buffer[position] = ASCII.rightBracket
+                    return position + 1
+                }
+            }
+        }
+    }
+
+    /// Bytes that stand for themselves inside a name segment.
+    @inlinable @inline(__always)
+    public static func isPlainNameByte(_ byte: UInt8) -> Bool {
+        if ASCII.isLetter(byte) || ASCII.isDigit(byte) { return true }
+        switch byte {
+        case 0x5F, ASCII.minus, ASCII.dollar, ASCII.colon, 0x7E, 0x21, 0x2A, ASCII.apostrophe, ASCII.plus,
+             ASCII.comma, ASCII.semicolon, ASCII.equals, ASCII.slash, 0x28, 0x29, ASCII.leftBrace, ASCII.rightBrace, 0x5E:
+            return true
+        default:
+            return false
+        }
+    }
+
+    @inline(__always)
+    public static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10
+    }
+}
+
+/// A point name kept as parts until read: a shared prefix plus the raw key or index that ends it, so the
+/// benign fast path builds no strings. Reading `name` assembles the dotted form.
+public struct LazyPointName: Sendable, Hashable {
+    /// What follows the prefix.
+    public enum Tail: Sendable, Hashable {
+        /// Nothing: the prefix is the whole name.
+        case none
+        /// `.KEY` (escaped; lowercased when `lowercase`), then `#key` when `isKeyPoint`.
+        case key(ArraySlice<UInt8>, lowercase: Bool, isKeyPoint: Bool)
+        /// `[index]`.
+        case index(Int)
+    }
+
+    /// The already-built prefix (`query`, `body.json.user`, `header.host`).
+    public var prefix: String
+    /// The end of the name.
+    public var tail: Tail
+    /// Longest key kept in the name.
+    public var limit: Int
+
+    /// A name that is only a prefix.
+    public init(_ name: String) {
+        self.prefix = name
+        self.tail = .none
+        self.limit = 64
+    }
+
+    /// A name made of a prefix and a tail.
+    public init(prefix: String, tail: Tail, limit: Int) {
+        self.prefix = prefix
+        self.tail = tail
+        self.limit = limit
+    }
+
+    /// The dotted name.
+    public var string: String {
+        switch tail {
+        case .none:
+            return prefix
+        case let .key(key, lowercase, isKeyPoint):
+            let name = PointNames.child(prefix, key, limit: limit, lowercase: lowercase)
+            return isKeyPoint ? name + "#key" : name
+        case let .index(index):
+            return PointNames.indexed(prefix, index)
+        }
+    }
+
+    /// A 64-bit FNV-1a hash of exactly the bytes `string` would hold, computed without building it.
+    public var fingerprint: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        @inline(__always) func mix(_ byte: UInt8) {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        var prefix = prefix
+        prefix.withUTF8 { for byte in $0 { mix(byte) } }
+        switch tail {
+        case .none:
+            break
+        case let .key(key, lowercase, isKeyPoint):
+            mix(ASCII.dot)
+            var written = 0
+            for raw in key {
+                if written == limit { mix(0x7E); mix(0x7E); break }
+                let byte = lowercase ? ASCII.lower(raw) : raw
+                if PointNames.isPlainNameByte(byte) {
+                    mix(byte)
+                } else {
+                    mix(ASCII.percent)
+                    mix(PointNames.hexDigit(byte >> 4))
+                    mix(PointNames.hexDigit(byte & 0x0F))
+                }
+                written += 1
+            }
+            if isKeyPoint { for byte in "#key".utf8 { mix(byte) } }
+        case let .index(index):
+            mix(ASCII.leftBracket)
+            for byte in String(index).utf8 { mix(byte) }
+            mix(ASCII.rightBracket)
+        }
+        return hash
+    }
+
+    /// True when both build the same name, compared without building either when possible.
+    public func isSameName(as other: LazyPointName) -> Bool {
+        switch (tail, other.tail) {
+        case (.none, .none):
+            return prefix == other.prefix
+        case let (.key(a, lowerA, keyA), .key(b, lowerB, keyB)) where lowerA == lowerB && keyA == keyB && prefix == other.prefix && limit == other.limit:
+            if lowerA { return a.count == b.count && zip(a, b).allSatisfy { ASCII.lower($0) == ASCII.lower($1) } }
+            return a.elementsEqual(b)
+        case let (.index(a), .index(b)) where prefix == other.prefix:
+            return a == b
+        default:
+            return string == other.string
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import MirrorGuardCore
+
+/// Base64 and base64url decoding, strict about the alphabet, lenient about padding.
+public enum Base64Decoder {
+    /// Decodes standard or URL-safe base64; nil when any byte is outside the alphabet or the length is impossible.
+    public static func decode(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        var input = bytes
+        while input.last == ASCII.equals { input = input.dropLast() }
+        guard input.count % 4 != 1 else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in input {
+            guard let value = sextet(byte) else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                accumulator &= (1 << UInt32(bits)) - 1
+            }
+        }
+        return output
+    }
+
+    /// Decodes a whole array.
+    public static func decode(_ bytes: [UInt8]) -> [UInt8]? { decode(bytes[...]) }
+
+    @inline(__always)
+    static func sextet(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x41...0x5A: return byte - 0x41
+        case 0x61...0x7A: return byte - 0x61 + 26
+        case 0x30...0x39: return byte - 0x30 + 52
+        case ASCII.plus, ASCII.minus: return 62
+        case ASCII.slash, 0x5F: return 63
+        default: return nil
+        }
+    }
+
+    /// Heuristic used before decoding a value: long enough, only alphabet bytes, plausible padding,
+    /// and not a pure hex or decimal string (ids and hashes are common and never meant as base64).
+    public static func looksEncoded(_ bytes: [UInt8], minimumLength: Int = 16) -> Bool {
+        guard bytes.count >= minimumLength else { return false }
+        var padding = 0
+        var sawNonHex = false
+        var letters = 0
+        for byte in bytes {
+            if byte == ASCII.equals { padding += 1; continue }
+            guard padding == 0, sextet(byte) != nil else { return false }
+            if ASCII.hexValue(byte) == nil { sawNonHex = true }
+            if ASCII.isLetter(byte) { letters += 1 }
+        }
+        guard padding <= 2, sawNonHex, letters > 0 else { return false }
+        return padding == 0 || bytes.count % 4 == 0
+    }
+
+    /// True when decoded bytes are text a person or program wrote: valid UTF-8, mostly printable.
+    public static func isPrintableText(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty, Bytes.isValidUTF8(bytes) else { return false }
+        var printable = 0
+        for byte in bytes where byte >= 0x20 || byte == ASCII.tab || byte == ASCII.lf || byte == ASCII.cr {
+            if byte != 0x7F { printable += 1 }
+        }
+        return printable * 100 >= bytes.count * 97
+    }
+}

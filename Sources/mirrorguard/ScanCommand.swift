@@ -1,0 +1,67 @@
+import ArgumentParser
+import BodyDecompression
+import Detection
+import Node
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `mirrorguard scan`: analyse requests from files or stdin, one JSON line per request.
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Analyse HTTP requests from files or stdin and print one JSON object per request.",
+        discussion: """
+        Inputs are raw HTTP/1.1 streams (pipelined requests, Content-Length or chunked bodies) or HAR
+        files; the format is detected per input unless --format is given. Output goes to stdout in input
+        order; progress, errors (with byte offsets) and a summary go to stderr.
+
+        Exit status: 0 no attack found, 1 at least one attack found, 2 an input could not be read.
+        """
+    )
+
+    @Option(name: .long, help: "Input format: raw or har (default: detected per input).")
+    var format: InputFormatArgument?
+
+    @Flag(name: .long, help: "Add every extracted point (name, value, decoders) to each record.")
+    var points = false
+
+    @Flag(name: .long, help: "Print a human explanation of each attack and anomaly instead of JSON.")
+    var explain = false
+
+    @Option(name: .long, parsing: .singleValue, help: "Disable a detector by id (sqli.grammar) or class (xss); repeatable.")
+    var disable: [String] = []
+
+    @Argument(help: "Files to read; '-' or nothing reads stdin.")
+    var inputs: [String] = []
+
+    func run() throws {
+        var options = ScanOptions()
+        options.format = format?.value
+        options.includePoints = points
+        options.explain = explain
+        options.analyzer.disabledDetectors = Set(disable)
+        let runner = ScanRunner(options: options, decompressor: ZlibBodyDecompressor(), output: FileDescriptorSink(descriptor: 1), diagnostics: { line in
+            var text = line + "\n"
+            text.withUTF8 { _ = POSIX.writeAll(2, UnsafeRawBufferPointer($0)) }
+        })
+        for input in inputs.isEmpty ? ["-"] : inputs {
+            runner.scan(path: input)
+        }
+        let summary = runner.finish()
+        if summary.failedInputs > 0 { throw ExitCode(2) }
+        if summary.attacks > 0 { throw ExitCode(1) }
+    }
+}
+
+struct InputFormatArgument: ExpressibleByArgument {
+    let value: InputFormat
+
+    init?(argument: String) {
+        guard let format = InputFormat(rawValue: argument.lowercased()) else { return nil }
+        value = format
+    }
+
+    static var allValueStrings: [String] { InputFormat.allCases.map(\.rawValue) }
+}

