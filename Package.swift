@@ -38,6 +38,7 @@ let package = Package(
             name: "RequestParsingTests",
             dependencies: ["RequestParsing", "BodyDecompression", .product(name: "CompressNIO", package: "compress-nio")]
         ),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection"], resources: [.copy("Golden")]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "mirrorguard"]),
     ],
     swiftLanguageModes: [.v6]

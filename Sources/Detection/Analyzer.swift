@@ -22,6 +22,8 @@ public struct AnalyzerConfiguration: Sendable {
     public var limits: ParsingLimits = .default
     /// Detector ids switched off (`sqli.grammar`, or a whole class such as `xss`). Default: none.
     public var disabledDetectors: Set<String> = []
+    /// Most hits kept per exchange (the rest are dropped, not counted twice). Default 64.
+    public var maxHitsPerExchange = 64
     /// A monotonic nanosecond clock; when set, per-detector timings are collected. Default: nil (no timings).
     public var clock: (@Sendable () -> UInt64)? = nil
 
@@ -34,7 +36,7 @@ public struct Analyzer: Sendable {
     /// The configuration in effect.
     public let configuration: AnalyzerConfiguration
     let extractor: PointExtractor
-    let detectors: [any Detector]
+    let detectors: [any PointDetector]
 
     /// Builds an analyser with the registry's detectors minus the disabled ones.
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), decompressor: (any BodyDecompressor)? = nil) {
@@ -51,35 +53,69 @@ public struct Analyzer: Sendable {
         let extracted = extractor.extract(exchange.request)
         var hits: [Hit] = []
         var timings: [String: UInt64] = [:]
-        for detector in detectors {
-            let start = configuration.clock?()
-            detector.inspect(points: extracted.points, exchange: exchange, into: &hits)
-            if let start, let end = configuration.clock?() {
-                timings[detector.id, default: 0] += end &- start
+        let clock = configuration.clock
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { seen in
+            var seenCount = 0
+            for index in extracted.points.indices where extracted.points[index].value.count >= 2 {
+                if hits.count >= configuration.maxHitsPerExchange { break }
+                let point = extracted.points[index]
+                point.value.withUnsafeBufferPointer { value in
+                    let profile = ValueProfile(value)
+                    // The same value at another point (raw and decoded, repeated parameters) is inspected once.
+                    for index in 0..<seenCount where seen[index] == profile.hash { return }
+                    if seenCount < seen.count {
+                        seen[seenCount] = profile.hash
+                        seenCount += 1
+                    }
+                    for detector in detectors where detector.wants(profile) {
+                        let before = hits.count
+                        let start = clock?()
+                        detector.inspect(value, point: point, profile: profile, into: &hits)
+                        if let start, let end = clock?() { timings[detector.id, default: 0] += end &- start }
+                        if hits.count > before { Self.dropDerivedDuplicate(&hits, from: before) }
+                    }
+                }
             }
         }
         return Analysis(hits: hits, anomalies: exchange.anomalies + extracted.anomalies, points: extracted.points, timings: timings)
     }
+
+    /// A hit on a decoded point (`query.q|percent`) repeats one already found on its source (`query.q`); a hit on
+    /// a raw remainder (`body`, `query`) repeats one already found inside that container (`body.json.text`).
+    private static func dropDerivedDuplicate(_ hits: inout [Hit], from start: Int) {
+        var index = start
+        while index < hits.count {
+            let hit = hits[index]
+            let duplicate = hits[..<start].contains {
+                $0.type == hit.type && (hit.point.hasPrefix($0.point + "|") || $0.point.hasPrefix(hit.point + "."))
+            }
+            if duplicate { hits.remove(at: index) } else { index += 1 }
+        }
+    }
 }
 
-/// One attack detector: a `Sendable` value with a stable id, inspecting the points of one request.
-/// Synchronous, non-throwing, no state between calls.
-public protocol Detector: Sendable {
+/// A detector that inspects one point value at a time: a `Sendable` value with a stable id, synchronous,
+/// non-throwing, keeping no state between calls.
+public protocol PointDetector: Sendable {
     /// Stable id (`sqli.grammar`); the class id is the part before the dot.
     var id: String { get }
-    /// Appends hits found in `points` (of `exchange`) to `hits`.
-    func inspect(points: [Point], exchange: Exchange, into hits: inout [Hit])
+    /// The attack class it reports.
+    var attackType: AttackType { get }
+    /// The cheap prefilter: false when the value's byte classes rule the attack out.
+    func wants(_ profile: ValueProfile) -> Bool
+    /// Appends hits found in `value` (the bytes of `point`) to `hits`.
+    func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, into hits: inout [Hit])
 }
 
 /// Builds the detector list from configuration: no global registration, no side effects.
 public enum DetectorRegistry {
     /// Every detector MirrorGuard ships, in run order.
-    public static func allDetectors() -> [any Detector] {
-        []
+    public static func allDetectors() -> [any PointDetector] {
+        [SQLInjectionDetector(), CrossSiteScriptingDetector()]
     }
 
     /// The detectors not disabled by id or by class.
-    public static func detectors(disabling disabled: Set<String>) -> [any Detector] {
+    public static func detectors(disabling disabled: Set<String>) -> [any PointDetector] {
         allDetectors().filter { detector in
             let family = String(detector.id.prefix { $0 != "." })
             return !disabled.contains(detector.id) && !disabled.contains(family)

@@ -11,6 +11,9 @@ public enum ASCII {
     public static let percent: UInt8 = 0x25
     public static let ampersand: UInt8 = 0x26
     public static let apostrophe: UInt8 = 0x27
+    public static let leftParen: UInt8 = 0x28
+    public static let rightParen: UInt8 = 0x29
+    public static let star: UInt8 = 0x2A
     public static let plus: UInt8 = 0x2B
     public static let comma: UInt8 = 0x2C
     public static let minus: UInt8 = 0x2D

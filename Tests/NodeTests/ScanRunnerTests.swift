@@ -167,6 +167,35 @@ struct BinaryTests {
         #expect(result.stderr.contains("\(count) requests"))
     }
 
+    @Test("attacks are reported with point, fragment, context and reason; exit status 1; --explain is readable")
+    func attacks() throws {
+        let stream = "GET /item?id=5%20UNION%20SELECT%20password%20FROM%20users HTTP/1.1\r\nX-Request-ID: a1\r\n\r\n"
+            + "POST /comment HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 45\r\nX-Request-ID: a2\r\n\r\n{\"text\":\"<img src=x onerror=alert(1)>\",\"n\":1}"
+            + "GET /ok?q=O%27Brien HTTP/1.1\r\nX-Request-ID: b1\r\n\r\n"
+        let result = try Self.run(["scan", "-"], stdin: Array(stream.utf8))
+        #expect(result.status == 1)
+        let records = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 3)
+        let sqli = try #require((records[0]["hits"] as? [[String: Any]])?.first)
+        #expect(records[0]["attack"] as? Bool == true)
+        #expect(sqli["type"] as? String == "sqli")
+        #expect(sqli["point"] as? String == "query.id")
+        #expect(sqli["context"] as? String == "numeric")
+        #expect((sqli["fragment"] as? String)?.contains("UNION SELECT") == true)
+        let xss = try #require((records[1]["hits"] as? [[String: Any]])?.first)
+        #expect(xss["type"] as? String == "xss")
+        #expect(xss["point"] as? String == "body.json.text")
+        #expect(xss["detector"] as? String == "xss.html")
+        #expect(records[2]["attack"] as? Bool == false)
+        #expect(result.stderr.contains("hits by type: sqli 1, xss 1"))
+
+        let explained = try Self.run(["scan", "--explain", "-"], stdin: Array(stream.utf8))
+        #expect(explained.stdout.contains("#0 GET /item?id=5%20UNION"))
+        #expect(explained.stdout.contains("sqli in query.id (detector sqli.grammar, context numeric)"))
+        #expect(explained.stdout.contains("reason:"))
+        #expect(!explained.stdout.contains("#2 "))
+    }
+
     @Test("bad arguments and unreadable files give clear errors and a non-zero status")
     func errors() throws {
         let badFormat = try Self.run(["scan", "--format", "pcapng"], stdin: [])

@@ -24,6 +24,21 @@ struct BenchmarkMain {
             generate(path: arguments[1], kind: arguments[2], count: count)
         case "parse":
             parse()
+        case "profile-analyze":
+            var bytes: [UInt8] = []
+            if arguments.count > 1, let file = fopen(arguments[1], "rb") {
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let count = fread(&chunk, 1, chunk.count, file)
+                    if count <= 0 { break }
+                    bytes += chunk[0..<count]
+                }
+                fclose(file)
+            }
+            let analyzer = Analyzer(decompressor: ZlibBodyDecompressor())
+            var flagged = 0
+            for request in frame(bytes) where analyzer.analyze(Exchange(request: request)).isAttack { flagged += 1 }
+            print("flagged: \(flagged)")
         case "profile-extract":
             // One pass over a small mix, for callgrind/perf.
             var bytes: [UInt8] = []
@@ -188,9 +203,15 @@ struct BenchmarkMain {
         MallocInterposerSwift.reset()
         MallocInterposerSwift.hook()
         var sink: [Hit] = []
-        for (request, requestPoints) in zip(requests, extracted) {
-            let exchange = Exchange(request: request)
-            for detector in detectors { detector.inspect(points: requestPoints, exchange: exchange, into: &sink) }
+        for requestPoints in extracted {
+            for point in requestPoints {
+                point.value.withUnsafeBufferPointer { value in
+                    let profile = ValueProfile(value)
+                    for detector in detectors where detector.wants(profile) {
+                        detector.inspect(value, point: point, profile: profile, into: &sink)
+                    }
+                }
+            }
         }
         MallocInterposerSwift.unhook()
         let allocations = MallocInterposerSwift.getStatistics().mallocCount

@@ -88,7 +88,8 @@ struct PointCollector {
             return name
         }
         if traits.hasPercent, PercentDecoder.containsEscape(value) {
-            let decoded = PercentDecoder.decode(value)
+            // Double-encoded form data decodes with form rules again ('+' is a space).
+            let decoded = PercentDecoder.decode(value, plusAsSpace: location == .query || (location == .body && name().hasPrefix("body.form")))
             if decoded != value { add(name() + "|percent", decoded, location, decoders: decoders + [.percent]) }
         }
         if traits.hasAmpersand, HTMLEntityDecoder.containsReference(value) {

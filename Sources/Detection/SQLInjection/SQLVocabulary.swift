@@ -1,0 +1,109 @@
+import MirrorGuardCore
+
+/// Lookup of SQL keywords and notable function names by their lowercased bytes, without allocating:
+/// words are hashed (FNV-1a) into a table built once, and a hit is confirmed byte by byte.
+struct SQLVocabulary: Sendable {
+    private struct Entry: Sendable {
+        var bytes: [UInt8]
+        var word: SQLWord
+    }
+
+    private let keywords: [UInt64: Entry]
+    private let functions: [UInt64: Entry]
+    private let catalogs: [UInt64: Entry]
+
+    init() {
+        var keywords: [UInt64: Entry] = [:]
+        for (text, word) in Self.keywordList {
+            let bytes = Array(text.utf8)
+            keywords[Self.hash(bytes[...])] = Entry(bytes: bytes, word: word)
+        }
+        var functions: [UInt64: Entry] = [:]
+        for (names, word) in Self.functionList {
+            for text in names.split(separator: " ") {
+                let bytes = Array(text.utf8)
+                functions[Self.hash(bytes[...])] = Entry(bytes: bytes, word: word)
+            }
+        }
+        var catalogs: [UInt64: Entry] = [:]
+        for text in Self.catalogList.split(separator: " ") {
+            let bytes = Array(text.utf8)
+            catalogs[Self.hash(bytes[...])] = Entry(bytes: bytes, word: .catalog)
+        }
+        self.keywords = keywords
+        self.functions = functions
+        self.catalogs = catalogs
+    }
+
+    /// True when `bytes[range]` names a system catalog (`information_schema`, `pg_shadow`, `sysobjects`…).
+    func isCatalog(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        lookup(catalogs, bytes, range) == .catalog
+    }
+
+    /// The keyword spelled by `bytes` (any case), or `.none`.
+    func keyword(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
+        lookup(keywords, bytes, range)
+    }
+
+    /// The category of a function name (any case, dotted names included), or `.none` for other functions.
+    func function(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
+        lookup(functions, bytes, range)
+    }
+
+    private func lookup(_ table: [UInt64: Entry], _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
+        guard range.count <= 40, range.count > 0 else { return .none }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for index in range { hash = (hash ^ UInt64(ASCII.lower(bytes[index]))) &* 0x0000_0100_0000_01B3 }
+        guard let entry = table[hash], entry.bytes.count == range.count else { return .none }
+        var offset = 0
+        for index in range {
+            if ASCII.lower(bytes[index]) != entry.bytes[offset] { return .none }
+            offset += 1
+        }
+        return entry.word
+    }
+
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(ASCII.lower(byte))) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    private static let keywordList: [(String, SQLWord)] = [
+        ("select", .select), ("insert", .insert), ("update", .update), ("delete", .delete), ("drop", .drop),
+        ("create", .create), ("alter", .alter), ("truncate", .truncate), ("exec", .exec), ("execute", .execute),
+        ("declare", .declare), ("set", .set), ("if", .if), ("while", .while), ("goto", .goto), ("boolean", .boolean), ("temporary", .temporary), ("temp", .temporary), ("database", .objectType), ("schema", .objectType), ("user", .objectType), ("function", .objectType), ("index", .objectType), ("view", .objectType), ("trigger", .objectType), ("login", .objectType), ("role", .objectType), ("tablespace", .objectType), ("sequence", .objectType), ("column", .objectType), ("constraint", .objectType), ("shutdown", .shutdown), ("waitfor", .waitfor), ("grant", .grant),
+        ("revoke", .revoke), ("call", .call), ("copy", .copy), ("load", .load), ("replace", .replace), ("merge", .merge),
+        ("use", .use), ("begin", .begin), ("show", .show), ("describe", .describe), ("desc", .desc), ("handler", .handler),
+        ("rename", .rename), ("do", .do), ("with", .with), ("backup", .backup), ("restore", .restore), ("kill", .kill),
+        ("dbcc", .dbcc), ("open", .open), ("close", .close), ("fetch", .fetch), ("print", .print), ("raiserror", .raiserror),
+        ("commit", .commit), ("rollback", .rollback), ("attach", .attach), ("pragma", .pragma), ("vacuum", .vacuum),
+        ("union", .union), ("all", .all), ("distinct", .distinct), ("distinctrow", .distinct), ("from", .from), ("where", .where),
+        ("group", .group), ("order", .order), ("by", .by), ("having", .having), ("limit", .limit), ("offset", .offset),
+        ("into", .into), ("outfile", .outfile), ("dumpfile", .dumpfile), ("procedure", .procedure), ("as", .as), ("on", .on),
+        ("join", .join), ("inner", .inner), ("left", .left), ("right", .right), ("outer", .outer), ("cross", .cross),
+        ("natural", .natural), ("using", .using), ("asc", .asc), ("top", .top), ("values", .values), ("table", .table),
+        ("for", .for), ("lock", .lock), ("share", .share), ("mode", .mode), ("returning", .returning),
+        ("straight_join", .straight_join), ("window", .window), ("over", .over), ("partition", .partition),
+        ("only", .only), ("rows", .rows), ("first", .first), ("next", .next),
+        ("and", .and), ("or", .or), ("xor", .xor), ("not", .not), ("null", .null), ("true", .true), ("false", .false),
+        ("is", .is), ("like", .like), ("ilike", .ilike), ("rlike", .rlike), ("regexp", .regexp), ("in", .in),
+        ("between", .between), ("sounds", .sounds), ("div", .div), ("mod", .mod), ("case", .case), ("when", .when),
+        ("then", .then), ("else", .else), ("end", .end), ("exists", .exists), ("collate", .collate), ("binary", .binary),
+        ("interval", .interval), ("escape", .escape), ("any", .any), ("some", .some), ("delay", .delay), ("time", .time),
+        ("glob", .glob), ("match", .match), ("against", .against), ("unknown", .unknownWord),
+    ]
+
+    /// System catalogs: reading them is reconnaissance, never application data.
+    private static let catalogList = "information_schema pg_shadow pg_user pg_group pg_roles pg_authid pg_database pg_tables pg_catalog pg_class pg_namespace pg_proc sysusers sysobjects syscolumns sysdatabases sysservers syslogins sysprocesses sysfiles sys sqlite_master sqlite_schema sqlite_temp_master all_tables all_users all_tab_columns user_tables user_tab_columns dba_users dba_tables v$version v$instance v$database sysibm systables syscat rdb$relations rdb$fields rdb$types rdb$collations msysobjects mysql performance_schema"
+
+    /// Function names grouped by what calling them achieves in an injection.
+    private static let functionList: [(String, SQLWord)] = [
+        ("sleep benchmark pg_sleep dbms_lock.sleep randomblob pg_sleep_for pg_sleep_until dbms_session.sleep sys.dbms_lock.sleep", .timeFunction),
+        ("extractvalue updatexml exp gtid_subset gtid_subtract json_keys name_const polygon multipoint linestring multilinestring geometrycollection multipolygon ctxsys.drithsx.sn xmltype dbms_xmlgen.getxml utl_inaddr.get_host_name st_latfromgeohash st_longfromgeohash st_pointfromgeohash", .errorFunction),
+        ("load_file utl_http.request utl_inaddr.get_host_address dbms_ldap.init httpuritype.getclob pg_read_file pg_ls_dir pg_read_binary_file lo_import lo_export openrowset opendatasource dblink dblink_exec load_extension readfile writefile", .fileFunction),
+        ("xp_cmdshell xp_dirtree xp_fileexist xp_regread sp_executesql sp_oacreate sp_makewebtask sp_addlogin sp_addsrvrolemember sp_password master.dbo.xp_cmdshell master..xp_cmdshell sys_eval sys_exec", .commandFunction),
+        ("version database user current_user system_user session_user schema schema_name db_name user_name host_name sqlite_version connection_id last_insert_id current_database current_schema pg_backend_pid is_srvrolemember has_dbaccess suser_name suser_sname uuid", .infoFunction),
+        ("char chr nchar concat concat_ws group_concat string_agg listagg unhex hex ascii ord substring substr mid left right reverse lower upper md5 sha1 sha2 ifnull isnull nullif coalesce if iif elt make_set export_set position instr locate length char_length count cast convert floor rand row quote quotename bin oct conv lpad rpad repeat space soundex find_in_set field strcmp regexp_substr regexp_replace regexp_like to_char to_number nvl nvl2 decode greatest least abs sign sqrt ceil ceiling round pow power sin cos tan cot pi log ln crc32 compress uncompress aes_encrypt aes_decrypt bit_length octet_length json_extract json_value utl_raw.cast_to_varchar2 dbms_utility.sqlid_to_sqlhash unicode nchr trim ltrim rtrim", .stringFunction),
+    ]
+}

@@ -1,0 +1,107 @@
+import MirrorGuardCore
+
+/// One pass over a value: which byte classes it contains (the prefilter detectors consult) and a hash
+/// (so a value repeated across points is inspected once per exchange).
+public struct ValueProfile: Sendable {
+    /// Byte classes, one bit each.
+    public struct Classes: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        public static let apostrophe = Classes(rawValue: 1 << 0)
+        public static let quote = Classes(rawValue: 1 << 1)
+        public static let backquote = Classes(rawValue: 1 << 2)
+        public static let lessThan = Classes(rawValue: 1 << 3)
+        public static let greaterThan = Classes(rawValue: 1 << 4)
+        public static let parenthesis = Classes(rawValue: 1 << 5)
+        public static let semicolon = Classes(rawValue: 1 << 6)
+        public static let hash = Classes(rawValue: 1 << 7)
+        public static let slash = Classes(rawValue: 1 << 8)
+        public static let equals = Classes(rawValue: 1 << 9)
+        public static let pipe = Classes(rawValue: 1 << 10)
+        public static let ampersand = Classes(rawValue: 1 << 11)
+        public static let at = Classes(rawValue: 1 << 12)
+        public static let comma = Classes(rawValue: 1 << 13)
+        public static let colon = Classes(rawValue: 1 << 14)
+        public static let brace = Classes(rawValue: 1 << 15)
+        public static let backslash = Classes(rawValue: 1 << 16)
+        public static let whitespace = Classes(rawValue: 1 << 17)
+        public static let control = Classes(rawValue: 1 << 18)
+        public static let percent = Classes(rawValue: 1 << 19)
+        public static let dollar = Classes(rawValue: 1 << 20)
+        public static let nonASCII = Classes(rawValue: 1 << 21)
+        public static let minus = Classes(rawValue: 1 << 22)
+        public static let star = Classes(rawValue: 1 << 23)
+        public static let plus = Classes(rawValue: 1 << 24)
+        public static let bang = Classes(rawValue: 1 << 25)
+        public static let bracket = Classes(rawValue: 1 << 26)
+        public static let dot = Classes(rawValue: 1 << 27)
+        public static let letter = Classes(rawValue: 1 << 28)
+        public static let digit = Classes(rawValue: 1 << 29)
+        public static let tilde = Classes(rawValue: 1 << 30)
+        public static let question = Classes(rawValue: 1 << 31)
+    }
+
+    /// The classes present.
+    public let classes: Classes
+    /// FNV-1a hash of the bytes.
+    public let hash: UInt64
+
+    static let table: [UInt32] = (0...255).map { value -> UInt32 in
+        let byte = UInt8(value)
+        let classes: Classes
+        switch byte {
+        case ASCII.apostrophe: classes = .apostrophe
+        case ASCII.quote: classes = .quote
+        case ASCII.backquote: classes = .backquote
+        case ASCII.lessThan: classes = .lessThan
+        case ASCII.greaterThan: classes = .greaterThan
+        case ASCII.leftParen, 0x29: classes = .parenthesis
+        case ASCII.semicolon: classes = .semicolon
+        case ASCII.hash: classes = .hash
+        case ASCII.slash: classes = .slash
+        case ASCII.equals: classes = .equals
+        case ASCII.pipe: classes = .pipe
+        case ASCII.ampersand: classes = .ampersand
+        case ASCII.at: classes = .at
+        case ASCII.comma: classes = .comma
+        case ASCII.colon: classes = .colon
+        case ASCII.leftBrace, ASCII.rightBrace: classes = .brace
+        case ASCII.backslash: classes = .backslash
+        case ASCII.space: classes = .whitespace
+        case ASCII.percent: classes = .percent
+        case ASCII.dollar: classes = .dollar
+        case ASCII.minus: classes = .minus
+        case 0x2A: classes = .star
+        case ASCII.plus: classes = .plus
+        case 0x21: classes = .bang
+        case ASCII.leftBracket, ASCII.rightBracket: classes = .bracket
+        case ASCII.dot: classes = .dot
+        case 0x7E: classes = .tilde
+        case ASCII.question: classes = .question
+        case 0x09...0x0D: classes = [.whitespace, .control]
+        case 0x00...0x1F, 0x7F: classes = .control
+        case 0x80...0xFF: classes = .nonASCII
+        default:
+            classes = ASCII.isLetter(byte) ? .letter : ASCII.isDigit(byte) ? .digit : []
+        }
+        return classes.rawValue
+    }
+
+    /// Profiles a value in one pass.
+    public init(_ value: UnsafeBufferPointer<UInt8>) {
+        var bits: UInt32 = 0
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        Self.table.withUnsafeBufferPointer { table in
+            for byte in value {
+                bits |= table[Int(byte)]
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        self.classes = Classes(rawValue: bits)
+        self.hash = hash ^ UInt64(value.count)
+    }
+
+    /// True when any of `classes` is present.
+    @inline(__always)
+    public func hasAny(_ classes: Classes) -> Bool { !self.classes.isDisjoint(with: classes) }
+}

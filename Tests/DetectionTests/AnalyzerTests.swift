@@ -1,0 +1,119 @@
+import MirrorGuardCore
+import RequestParsing
+import Testing
+@testable import Detection
+
+@Suite("Analyzer")
+struct AnalyzerTests {
+    func request(_ target: String, headers: HeaderFields = [], body: String = "") -> Exchange {
+        Exchange(request: HTTPRequest(method: "POST", target: target, headers: headers, body: Array(body.utf8)))
+    }
+
+    @Test("benign requests produce no hits and keep their points")
+    func benign() {
+        let analysis = Analyzer().analyze(request("/search?q=red+shoes&page=2", headers: [("Host", "shop.test"), ("Cookie", "s=abc")]))
+        #expect(analysis.hits.isEmpty)
+        #expect(!analysis.isAttack)
+        #expect(analysis.points.contains { $0.name == "query.q" })
+    }
+
+    @Test("an attack is reported once with point, fragment, detector, context and reason")
+    func attack() throws {
+        let analysis = Analyzer().analyze(request("/item?id=1%20UNION%20SELECT%20password%20FROM%20users"))
+        let hit = try #require(analysis.hits.first)
+        #expect(analysis.hits.count == 1)
+        #expect(hit.type == .sqli)
+        #expect(hit.point == "query.id")
+        #expect(hit.detector == "sqli.grammar")
+        #expect(hit.fragment.contains("UNION SELECT"))
+    }
+
+    @Test("a hit on a decoded point is not repeated for the same attack on its source")
+    func derivedDuplicates() {
+        // The container already decodes once; the second encoding layer yields query.q|percent.
+        let analysis = Analyzer().analyze(request("/?q=%253Cscript%253Ealert(1)%253C/script%253E"))
+        #expect(analysis.hits.count == 1)
+        #expect(analysis.hits.first?.point == "query.q|percent")
+    }
+
+    @Test("the same value in several points is inspected once per exchange")
+    func sameValueOnce() {
+        let analysis = Analyzer().analyze(request("/?a=%3Cscript%3Ex%3C/script%3E&b=%3Cscript%3Ex%3C/script%3E"))
+        #expect(analysis.hits.count == 1)
+    }
+
+    @Test("detectors can be disabled by id or by class")
+    func disabling() {
+        var configuration = AnalyzerConfiguration()
+        configuration.disabledDetectors = ["sqli"]
+        let analyzer = Analyzer(configuration: configuration)
+        #expect(!analyzer.detectorIDs.contains("sqli.grammar"))
+        #expect(analyzer.analyze(request("/?id=1%20OR%201=1")).hits.isEmpty)
+        configuration.disabledDetectors = ["xss.html"]
+        #expect(!Analyzer(configuration: configuration).detectorIDs.contains("xss.html"))
+    }
+
+    @Test("hits per exchange are bounded")
+    func hitBound() {
+        var configuration = AnalyzerConfiguration()
+        configuration.maxHitsPerExchange = 3
+        let query = (0..<20).map { "p\($0)=\($0)%20OR%201=1" }.joined(separator: "&")
+        #expect(Analyzer(configuration: configuration).analyze(request("/?" + query)).hits.count == 3)
+    }
+
+    @Test("timings are collected per detector when a clock is given")
+    func timings() {
+        var configuration = AnalyzerConfiguration()
+        nonisolated(unsafe) var ticks: UInt64 = 0
+        configuration.clock = { ticks += 10; return ticks }
+        let analysis = Analyzer(configuration: configuration).analyze(request("/?q=it%27s%20a%20test&x=%3Cb%3E"))
+        #expect(analysis.timings["sqli.grammar", default: 0] > 0)
+        #expect(Analyzer().analyze(request("/?q=x")).timings.isEmpty)
+    }
+
+    @Test("exchange and content anomalies are both reported")
+    func anomalies() {
+        var exchange = request("/", headers: [("Content-Type", "application/json")], body: "{\"a\":")
+        exchange.anomalies = [Anomaly(.bareLF, "x")]
+        let kinds = Analyzer().analyze(exchange).anomalies.map(\.kind)
+        #expect(kinds == [.bareLF, .invalidJSON])
+    }
+
+    @Test("random bytes never trap any detector")
+    func randomValues() {
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        let alphabet = Array("' \"`()<>;=-#/*!@$%&|^~,.:?[]{}\\+ 0123456789abcdefgORANDUNIONSELECTscriptonerroralert\n\t\u{0}".utf8) + [0xC3, 0xA9, 0xFF, 0xA0]
+        let detectors = DetectorRegistry.allDetectors()
+        for _ in 0..<3000 {
+            let length = Int(next() % 300)
+            let bytes = (0..<length).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
+            let point = Point(name: "query.q", value: bytes, location: .query)
+            var found: [Hit] = []
+            bytes.withUnsafeBufferPointer { buffer in
+                let profile = ValueProfile(buffer)
+                for detector in detectors { detector.inspect(buffer, point: point, profile: profile, into: &found) }
+            }
+            for hit in found { #expect(hit.fragment.utf8.count <= Hit.maxFragmentBytes) }
+        }
+    }
+
+    @Test("deeply nested input stays within the recursion bound")
+    func deepNesting() {
+        let detectors = DetectorRegistry.allDetectors()
+        for value in [String(repeating: "(", count: 20_000) + "1", "1 OR " + String(repeating: "(", count: 20_000),
+                      String(repeating: "<a ", count: 5_000), String(repeating: "'", count: 10_000)] {
+            let bytes = Array(value.utf8)
+            let point = Point(name: "q", value: bytes, location: .query)
+            var found: [Hit] = []
+            bytes.withUnsafeBufferPointer { buffer in
+                let profile = ValueProfile(buffer)
+                for detector in detectors { detector.inspect(buffer, point: point, profile: profile, into: &found) }
+            }
+            #expect(found.count <= 2)
+        }
+    }
+}
