@@ -12,11 +12,20 @@ let package = Package(
         .library(name: "RequestParsing", targets: ["RequestParsing"]),
         .library(name: "Detection", targets: ["Detection"]),
         .library(name: "BodyDecompression", targets: ["BodyDecompression"]),
+        .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Node", targets: ["Node"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(name: "MirrorGuardCore"),
@@ -28,10 +37,32 @@ let package = Package(
             name: "BodyDecompression",
             dependencies: ["RequestParsing", .product(name: "CompressNIO", package: "compress-nio")]
         ),
-        .target(name: "Node", dependencies: ["MirrorGuardCore", "RequestParsing", "Detection", "BodyDecompression"]),
+        .target(name: "Storage", dependencies: ["MirrorGuardCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Node",
+            dependencies: [
+                "MirrorGuardCore", "RequestParsing", "Detection", "BodyDecompression", "Storage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "mirrorguard",
-            dependencies: ["Node", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Node",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .testTarget(name: "MirrorGuardCoreTests", dependencies: ["MirrorGuardCore"]),
         .testTarget(
@@ -39,7 +70,17 @@ let package = Package(
             dependencies: ["RequestParsing", "BodyDecompression", .product(name: "CompressNIO", package: "compress-nio")]
         ),
         .testTarget(name: "DetectionTests", dependencies: ["Detection"], resources: [.copy("Golden")]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "mirrorguard"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "Node", "mirrorguard", "Storage", "RequestParsing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

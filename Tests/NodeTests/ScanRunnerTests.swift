@@ -1,5 +1,6 @@
 import Foundation
 import MirrorGuardCore
+import Storage
 import Testing
 @testable import Node
 
@@ -194,6 +195,37 @@ struct BinaryTests {
         #expect(explained.stdout.contains("sqli in query.id (detector sqli.grammar, context numeric)"))
         #expect(explained.stdout.contains("reason:"))
         #expect(!explained.stdout.contains("#2 "))
+    }
+
+    @Test("serve survives kill -9 mid-write: the SQLite file stays intact and reopens with its data")
+    func killNine() throws {
+        let folder = NSTemporaryDirectory() + "mirrorguard-kill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let mirrorPort = RawHTTP.freePort()
+        let adminPort = RawHTTP.freePort()
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve"]
+        process.environment = [
+            "MIRRORGUARD_MIRROR_LISTEN": "127.0.0.1:\(mirrorPort)", "MIRRORGUARD_ADMIN_LISTEN": "127.0.0.1:\(adminPort)",
+            "MIRRORGUARD_STORAGE_DATA_DIR": folder, "MIRRORGUARD_ADMIN_TOKEN": "t", "MIRRORGUARD_STORAGE_BATCH_SIZE": "50",
+            "MIRRORGUARD_STORAGE_FLUSH_INTERVAL_MS": "5",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        #expect(eventually(20) { (try? RawHTTP.connect(port: mirrorPort)).map { close($0); return true } ?? false })
+        // Distinct endpoints make many attacks and hits: the writer is busy when the process dies.
+        let stream = (0..<3000).map { "GET /e\($0 % 400)?id=\($0)%20OR%201=1 HTTP/1.1\r\nX-Real-IP: 198.51.100.\($0 % 200)\r\n\r\n" }.joined()
+        _ = try RawHTTP.exchange(port: mirrorPort, bytes: Array(stream.utf8), responses: 3000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let store = try SQLiteEventStore(path: folder + "/mirrorguard.sqlite")
+        #expect(try store.integrityCheck())
+        let attacks = try store.attacks(AttackQuery(limit: 500))
+        #expect(!attacks.isEmpty)
+        #expect(attacks.allSatisfy { $0.hitCount >= 1 && $0.type == .sqli })
     }
 
     @Test("bad arguments and unreadable files give clear errors and a non-zero status")

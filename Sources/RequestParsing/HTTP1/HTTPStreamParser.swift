@@ -57,6 +57,9 @@ public struct HTTPStreamParser: Sendable {
     /// Bytes consumed so far.
     public var bytesConsumed: Int { position }
 
+    /// True when no message is in progress (nothing buffered between messages).
+    public var isBetweenMessages: Bool { state == .idle }
+
     /// Responses mode: the method of the request the next unanswered response belongs to (so `HEAD`
     /// responses are read without a body).
     public mutating func expectResponse(toMethod method: [UInt8]) {

@@ -1,0 +1,102 @@
+import Detection
+import Foundation
+import MirrorGuardCore
+import RequestParsing
+
+/// One mirrored request waiting for analysis.
+struct MirrorJob: Sendable {
+    var request: HTTPRequest
+    var anomalies: [Anomaly]
+    var peerAddress: String?
+    var peerPort: Int?
+    var receivedAt: Timestamp
+}
+
+/// Running totals, for tests, readiness and the shutdown report: `received = analysed + dropped + queued`.
+public struct PipelineCounts: Sendable, Hashable {
+    public var received = 0
+    public var analysed = 0
+    public var dropped = 0
+    public var queued = 0
+    public var withAttacks = 0
+}
+
+/// The bounded queue between the listener and the analysis workers. The listener only ever offers; a full
+/// queue drops the copy and counts it, so the source is never slowed.
+final class AnalysisPipeline: @unchecked Sendable {
+    private let queue: BoundedQueue<MirrorJob>
+    private let analyzer: Analyzer
+    private let identity: MirrorIdentity
+    private let writer: EventWriter
+    private let metrics: NodeMetrics
+    private var workers: [Thread] = []
+    private let countsLock = NSLock()
+    private var counts = PipelineCounts()
+    private let finished = DispatchGroup()
+
+    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, identity: MirrorIdentity, writer: EventWriter, metrics: NodeMetrics) {
+        self.queue = BoundedQueue(capacity: capacity)
+        self.analyzer = analyzer
+        self.identity = identity
+        self.writer = writer
+        self.metrics = metrics
+        for number in 0..<max(workerCount, 1) {
+            finished.enter()
+            let thread = Thread { [unowned self] in
+                lowerCurrentThreadPriority()
+                self.work()
+                self.finished.leave()
+            }
+            thread.name = "mirrorguard-analysis-\(number)"
+            thread.stackSize = 4 << 20
+            workers.append(thread)
+        }
+        for thread in workers { thread.start() }
+    }
+
+    /// Offers a copy for analysis; false when it was dropped. Never blocks.
+    @discardableResult
+    func submit(_ job: MirrorJob) -> Bool {
+        metrics.received.increment()
+        let accepted = queue.offer(job)
+        countsLock.withLock {
+            counts.received += 1
+            if !accepted { counts.dropped += 1 }
+        }
+        if !accepted { metrics.dropped.increment() }
+        metrics.queueDepth.record(queue.depth)
+        return accepted
+    }
+
+    /// Totals so far.
+    var snapshot: PipelineCounts {
+        var copy = countsLock.withLock { counts }
+        copy.queued = queue.depth
+        return copy
+    }
+
+    private func work() {
+        while let job = queue.take() {
+            metrics.queueDepth.record(queue.depth)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let exchange = identity.exchange(for: job.request, peerAddress: job.peerAddress, peerPort: job.peerPort,
+                                             anomalies: job.anomalies, receivedAt: job.receivedAt)
+            let analysis = analyzer.analyze(exchange)
+            metrics.analysisDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+            for anomaly in analysis.anomalies { metrics.anomaly(anomaly.kind) }
+            for hit in analysis.hits { metrics.hit(hit.type) }
+            if analysis.isAttack { writer.record(exchange, hits: analysis.hits) }
+            metrics.analysed.increment()
+            countsLock.withLock {
+                counts.analysed += 1
+                if analysis.isAttack { counts.withAttacks += 1 }
+            }
+        }
+    }
+
+    /// Stops taking new copies and waits (at most `timeout` seconds) for the queue to drain.
+    func drain(timeout: TimeInterval) -> Bool {
+        queue.close()
+        return finished.wait(timeout: .now() + timeout) == .success
+    }
+}

@@ -1,0 +1,65 @@
+import MirrorGuardCore
+
+/// Turns a mirrored request into an exchange with the original client's identity: forwarding headers are
+/// believed only from trusted senders, the `-shadow` suffix Envoy/Istio add to the host is removed, and the
+/// headers the mirror itself added are taken out of what is analysed.
+public struct MirrorIdentity: Sendable {
+    /// Senders whose forwarding headers are believed.
+    public var trusted: TrustedNetworks
+
+    /// Headers the mirror configuration adds (never client input); removed before analysis when the sender is trusted.
+    public static let mirrorHeaders: [String] = ["x-real-ip", "x-server-addr", "x-server-port", "x-forwarded-proto", "x-scheme", "x-mirrorguard-source"]
+
+    public init(trusted: TrustedNetworks = .defaults) {
+        self.trusted = trusted
+    }
+
+    /// Builds the exchange for `request` received from `peer` (address and port of the sender).
+    public func exchange(for request: HTTPRequest, peerAddress: String?, peerPort: Int?, anomalies: [Anomaly], receivedAt: Timestamp?) -> Exchange {
+        var connection = ConnectionInfo()
+        var analysed = request
+        let headers = request.headers
+        let believed = peerAddress.map(trusted.contains) ?? false
+        connection.clientAddress = peerAddress
+        connection.clientPort = peerPort
+        if believed {
+            if let real = headers.firstString("x-real-ip").map({ $0.trimmingCharactersInSpaces() }), IPAddress.parse(real) != nil {
+                connection.clientAddress = real
+                connection.clientPort = nil
+            } else if let forwarded = headers.values("x-forwarded-for").last.map({ String(lossyUTF8: $0) }),
+                      let client = Self.clientFromForwardedFor(forwarded, trusted: trusted) {
+                connection.clientAddress = client
+                connection.clientPort = nil
+            }
+            connection.serverAddress = headers.firstString("x-server-addr")
+            connection.serverPort = headers.firstString("x-server-port").flatMap { Int($0.trimmingCharactersInSpaces()) }.flatMap { (1...65535).contains($0) ? $0 : nil }
+            connection.scheme = (headers.firstString("x-forwarded-proto") ?? headers.firstString("x-scheme")).map { $0.lowercased() }
+            for name in Self.mirrorHeaders { analysed.headers.removeAll(named: name) }
+        }
+        let host = (believed ? headers.firstString("x-forwarded-host") : nil) ?? headers.firstString("host") ?? connection.serverAddress ?? ""
+        connection.host = Self.originalHost(host)
+        connection.requestID = headers.firstString("x-request-id")
+        return Exchange(request: analysed, connection: connection, source: .mirror, receivedAt: receivedAt, anomalies: anomalies)
+    }
+
+    /// The original client in `X-Forwarded-For`: the right-most address that is not a trusted proxy.
+    static func clientFromForwardedFor(_ value: String, trusted: TrustedNetworks) -> String? {
+        let addresses = value.split(separator: ",").map { String($0).trimmingCharactersInSpaces() }.filter { IPAddress.parse($0) != nil }
+        for address in addresses.reversed() where !trusted.contains(address) { return address }
+        return addresses.first
+    }
+
+    /// `shop.example-shadow:8080` → `shop.example:8080`; lowercase, bounded.
+    static func originalHost(_ host: String) -> String {
+        var value = host.trimmingCharactersInSpaces().lowercased()
+        if value.count > 255 { value = String(value.prefix(255)) }
+        if let colon = value.lastIndex(of: ":"), !value.hasPrefix("[") || value.hasSuffix("]") == false {
+            let name = value[..<colon]
+            let port = value[colon...]
+            if name.hasSuffix("-shadow") { value = String(name.dropLast(7)) + port }
+        } else if value.hasSuffix("-shadow") {
+            value = String(value.dropLast(7))
+        }
+        return value
+    }
+}

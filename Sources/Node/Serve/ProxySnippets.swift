@@ -1,0 +1,241 @@
+/// Mirror configurations for each supported source, printed by `mirrorguard config <source>`.
+/// Each sends a copy of every request (with its body) to the node, with the headers that carry the original
+/// client address, host, server address/port, scheme and request id, and short timeouts so the mirror can
+/// never hold production traffic.
+public enum ProxySnippets {
+    /// Where the node and the proxied application are.
+    public struct Options: Sendable {
+        /// The node's mirror listener (`host:port`).
+        public var node: HostPort
+        /// The port the proxy listens on.
+        public var listenPort: Int
+        /// The application behind the proxy (`host:port`).
+        public var backend: HostPort
+
+        public init(node: HostPort, listenPort: Int, backend: HostPort) {
+            self.node = node
+            self.listenPort = listenPort
+            self.backend = backend
+        }
+    }
+
+    /// Sources with a snippet.
+    public static let sources = ["nginx", "envoy", "istio", "traefik", "kong"]
+
+    /// The snippet for `source`, or nil for an unknown source.
+    public static func snippet(for source: String, options: Options) -> String? {
+        switch source {
+        case "nginx": return nginx(options)
+        case "envoy": return envoy(options)
+        case "istio": return istio(options)
+        case "traefik": return traefik(options)
+        case "kong": return kong(options)
+        default: return nil
+        }
+    }
+
+    static func nginx(_ options: Options) -> String {
+        """
+        # MirrorGuard mirror for NGINX (http context). Every request is copied to the node at \(options.node);
+        # clients never wait for it: the node answers each copy at once, and the timeouts below bound the rest.
+        # NGINX holds the client's keep-alive connection until the mirror subrequest ends, hence the short timeouts.
+        upstream mirrorguard {
+            server \(options.node);
+            keepalive 32;
+        }
+
+        server {
+            listen \(options.listenPort);
+
+            location / {
+                mirror /__mirrorguard;
+                mirror_request_body on;
+                proxy_pass http://\(options.backend);
+            }
+
+            location = /__mirrorguard {
+                internal;
+                proxy_pass http://mirrorguard$request_uri;
+                proxy_http_version 1.1;
+                proxy_set_header Connection "";
+                proxy_set_header Host $host;
+                proxy_set_header X-Real-IP $remote_addr;
+                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                proxy_set_header X-Forwarded-Proto $scheme;
+                proxy_set_header X-Server-Addr $server_addr;
+                proxy_set_header X-Server-Port $server_port;
+                proxy_set_header X-Request-ID $request_id;
+                proxy_connect_timeout 100ms;
+                proxy_send_timeout 1s;
+                proxy_read_timeout 1s;
+                proxy_next_upstream off;
+                proxy_intercept_errors off;
+            }
+        }
+
+        """
+    }
+
+    static func envoy(_ options: Options) -> String {
+        """
+        # MirrorGuard mirror for Envoy (static bootstrap). The route mirrors every request to the `mirrorguard`
+        # cluster; Envoy appends `-shadow` to the copy's Host, which the node removes.
+        static_resources:
+          listeners:
+          - name: ingress
+            address: { socket_address: { address: 0.0.0.0, port_value: \(options.listenPort) } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: ingress
+                  use_remote_address: true
+                  route_config:
+                    virtual_hosts:
+                    - name: all
+                      domains: ["*"]
+                      routes:
+                      - match: { prefix: "/" }
+                        request_headers_to_add:
+                        - header: { key: x-real-ip, value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" }
+                          append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                        - header: { key: x-server-port, value: "\(options.listenPort)" }
+                          append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                        route:
+                          cluster: backend
+                          request_mirror_policies:
+                          - cluster: mirrorguard
+                            runtime_fraction: { default_value: { numerator: 100, denominator: HUNDRED } }
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+          clusters:
+          - name: backend
+            type: STRICT_DNS
+            connect_timeout: 1s
+            load_assignment:
+              cluster_name: backend
+              endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: \(options.backend.host), port_value: \(options.backend.port) } } } }] }]
+          - name: mirrorguard
+            type: STRICT_DNS
+            connect_timeout: 0.25s
+            load_assignment:
+              cluster_name: mirrorguard
+              endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: \(options.node.host), port_value: \(options.node.port) } } } }] }]
+
+        """
+    }
+
+    static func istio(_ options: Options) -> String {
+        """
+        # MirrorGuard mirror for Istio: a ServiceEntry for the node and a VirtualService that mirrors to it.
+        # Replace `app.example.com` and `app` with your host and service. Istio (Envoy) appends `-shadow` to the
+        # copy's Host; the node removes it.
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: mirrorguard
+        spec:
+          hosts: ["mirrorguard.internal"]
+          location: MESH_EXTERNAL
+          ports:
+          - number: \(options.node.port)
+            name: http
+            protocol: HTTP
+          resolution: STATIC
+          endpoints:
+          - address: \(options.node.host)
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: app-mirrorguard
+        spec:
+          hosts: ["app.example.com"]
+          http:
+          - route:
+            - destination: { host: app }
+            mirror:
+              host: mirrorguard.internal
+              port: { number: \(options.node.port) }
+            mirrorPercentage: { value: 100.0 }
+
+        """
+    }
+
+    static func traefik(_ options: Options) -> String {
+        """
+        # MirrorGuard mirror for Traefik (dynamic configuration, file provider). Traefik mirrors the body too, but
+        # skips copying bodies larger than maxBodySize (such requests reach the node without their body).
+        http:
+          routers:
+            app:
+              rule: "PathPrefix(`/`)"
+              service: app-mirrored
+          services:
+            app-mirrored:
+              mirroring:
+                service: backend
+                mirrorBody: true
+                maxBodySize: 1048576
+                mirrors:
+                - name: mirrorguard
+                  percent: 100
+            backend:
+              loadBalancer:
+                servers:
+                - url: "http://\(options.backend)"
+            mirrorguard:
+              loadBalancer:
+                servers:
+                - url: "http://\(options.node)"
+
+        """
+    }
+
+    static func kong(_ options: Options) -> String {
+        """
+        # MirrorGuard mirror for Kong (declarative). Kong OSS has no mirror plugin; this `post-function` sends the copy
+        # from the log phase in a timer, after the client got its response. Not tested here (Kong is not installable
+        # in this environment); the Lua runs under NGINX's Lua module.
+        _format_version: "3.0"
+        services:
+        - name: app
+          url: http://\(options.backend)
+          routes:
+          - name: app
+            paths: ["/"]
+          plugins:
+          - name: post-function
+            config:
+              access:
+              - "kong.ctx.shared.mirrorguard_body = kong.request.get_raw_body()"
+              log:
+              - |
+                local node_host, node_port = "\(options.node.host)", \(options.node.port)
+                local method, uri = kong.request.get_method(), kong.request.get_path_with_query()
+                local headers, body = kong.request.get_headers(), kong.ctx.shared.mirrorguard_body or ""
+                local client, host = kong.client.get_ip(), kong.request.get_host()
+                ngx.timer.at(0, function(premature)
+                  if premature then return end
+                  local sock = ngx.socket.tcp()
+                  sock:settimeouts(100, 1000, 1000)
+                  if not sock:connect(node_host, node_port) then return end
+                  local lines = { method .. " " .. uri .. " HTTP/1.1", "Host: " .. host, "X-Real-IP: " .. client,
+                                  "Content-Length: " .. #body, "Connection: close" }
+                  for name, value in pairs(headers) do
+                    local lower = name:lower()
+                    if lower ~= "host" and lower ~= "content-length" and lower ~= "connection" and lower ~= "transfer-encoding" then
+                      if type(value) == "table" then value = table.concat(value, ", ") end
+                      lines[#lines + 1] = name .. ": " .. value
+                    end
+                  end
+                  sock:send(table.concat(lines, "\\r\\n") .. "\\r\\n\\r\\n" .. body)
+                  sock:receive("*l")
+                  sock:close()
+                end)
+
+        """
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import MirrorGuardCore
+import RequestParsing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Minimal blocking TCP client for tests: sends bytes, reads until `responses` HTTP responses arrived
+/// (parsed with MirrorGuard's own parser) or the timeout passes.
+enum RawHTTP {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    static func connect(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: "socket failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(descriptor)
+            throw Failure(description: "connect to \(port) failed: errno \(errno)")
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return descriptor
+    }
+
+    /// Sends `bytes` and returns the parsed responses (at least `responses` unless the timeout hits).
+    static func exchange(port: Int, bytes: [UInt8], responses: Int) throws -> [ParsedMessage] {
+        let descriptor = try connect(port: port)
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            offset += sent
+        }
+        var parser = HTTPStreamParser(mode: .responses)
+        for _ in 0..<responses { parser.expectResponse(toMethod: Array("GET".utf8)) }
+        var messages: [ParsedMessage] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while messages.count < responses {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            for event in parser.feed(buffer[0..<count]) {
+                if case let .message(message) = event { messages.append(message) }
+            }
+        }
+        return messages
+    }
+
+    /// A GET through a real HTTP server, returning status and body.
+    static func get(port: Int, path: String, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
+        var text = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
+        guard let response = try exchange(port: port, bytes: Array(text.utf8), responses: 1).first else {
+            throw Failure(description: "no response from port \(port) for \(path)")
+        }
+        return (response.response?.status ?? 0, String(decoding: response.body.bytes, as: UTF8.self))
+    }
+
+    /// A free TCP port on loopback.
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Resident memory of this process in bytes.
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let digits = line.split(separator: " ").compactMap { Int($0) }
+            return (digits.first ?? 0) * 1024
+        }
+        return 0
+    }
+}
+
+/// Waits (polling) until `condition` holds or `seconds` pass.
+func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return try condition()
+}
