@@ -216,8 +216,17 @@ struct BinaryTests {
         try process.run()
         #expect(eventually(20) { (try? RawHTTP.connect(port: mirrorPort)).map { close($0); return true } ?? false })
         // Distinct endpoints make many attacks and hits: the writer is busy when the process dies.
-        let stream = (0..<3000).map { "GET /e\($0 % 400)?id=\($0)%20OR%201=1 HTTP/1.1\r\nX-Real-IP: 198.51.100.\($0 % 200)\r\n\r\n" }.joined()
-        _ = try RawHTTP.exchange(port: mirrorPort, bytes: Array(stream.utf8), responses: 3000)
+        func burst(_ base: Int) -> [UInt8] {
+            Array((0..<3000).map { "GET /e\(($0 + base) % 400)?id=\($0)%20OR%201=1 HTTP/1.1\r\nX-Real-IP: 198.51.100.\($0 % 200)\r\n\r\n" }.joined().utf8)
+        }
+        _ = try RawHTTP.exchange(port: mirrorPort, bytes: burst(0), responses: 3000)
+        // Wait until the store holds rows, then kill during a second burst of writes.
+        let reader = try SQLiteEventStore(path: folder + "/mirrorguard.sqlite")
+        #expect(eventually(30) { ((try? reader.attacks(AttackQuery())) ?? []).count > 0 })
+        let secondBurst = burst(200)
+        let second = Thread { _ = try? RawHTTP.exchange(port: mirrorPort, bytes: secondBurst, responses: 3000) }
+        second.start()
+        Thread.sleep(forTimeInterval: 0.05)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
