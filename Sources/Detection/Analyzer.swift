@@ -37,20 +37,28 @@ public struct Analyzer: Sendable {
     public let configuration: AnalyzerConfiguration
     let extractor: PointExtractor
     let detectors: [any PointDetector]
+    let detectorSet: DetectorSet
 
     /// Builds an analyser with the registry's detectors minus the disabled ones.
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), decompressor: (any BodyDecompressor)? = nil) {
         self.configuration = configuration
         self.extractor = PointExtractor(limits: configuration.limits, decompressor: decompressor)
         self.detectors = DetectorRegistry.detectors(disabling: configuration.disabledDetectors)
+        self.detectorSet = DetectorSet(enabled: Set(detectors.map(\.id)))
+        self.reportsProtocol = !configuration.disabledDetectors.contains("protocol")
+            && !configuration.disabledDetectors.contains(ProtocolAnomalies.detectorID)
     }
 
+    /// Framing anomalies are reported as `protocol` hits unless switched off.
+    let reportsProtocol: Bool
+
     /// Ids of the detectors that run.
-    public var detectorIDs: [String] { detectors.map(\.id) }
+    public var detectorIDs: [String] { detectors.map(\.id) + (reportsProtocol ? [ProtocolAnomalies.detectorID] : []) }
 
     /// Analyses one exchange.
     public func analyze(_ exchange: Exchange) -> Analysis {
         let extracted = extractor.extract(exchange.request)
+        let context = DetectionContext(exchange)
         var hits: [Hit] = []
         var timings: [String: UInt64] = [:]
         let clock = configuration.clock
@@ -67,15 +75,20 @@ public struct Analyzer: Sendable {
                         seen[seenCount] = profile.hash
                         seenCount += 1
                     }
-                    for detector in detectors where detector.wants(profile) {
-                        let before = hits.count
-                        let start = clock?()
-                        detector.inspect(value, point: point, profile: profile, into: &hits)
-                        if let start, let end = clock?() { timings[detector.id, default: 0] += end &- start }
-                        if hits.count > before { Self.dropDerivedDuplicate(&hits, from: before) }
+                    var run = DetectorRun(value: value, point: point, profile: profile, context: context, clock: clock)
+                    detectorSet.run(&run)
+                    if !run.hits.isEmpty {
+                        for hit in run.hits {
+                            hits.append(hit)
+                            Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
+                        }
                     }
+                    for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
                 }
             }
+        }
+        if reportsProtocol && !exchange.anomalies.isEmpty {
+            hits.append(contentsOf: ProtocolAnomalies.hits(for: exchange.anomalies).prefix(max(0, configuration.maxHitsPerExchange - hits.count)))
         }
         return Analysis(hits: hits, anomalies: exchange.anomalies + extracted.anomalies, points: extracted.points, timings: timings)
     }
@@ -104,14 +117,49 @@ public protocol PointDetector: Sendable {
     /// The cheap prefilter: false when the value's byte classes rule the attack out.
     func wants(_ profile: ValueProfile) -> Bool
     /// Appends hits found in `value` (the bytes of `point`) to `hits`.
-    func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, into hits: inout [Hit])
+    func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit])
+}
+
+extension PointDetector {
+    /// Inspects a value without request context (tests, benchmarks).
+    public func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, into hits: inout [Hit]) {
+        inspect(value, point: point, profile: profile, context: DetectionContext(), into: &hits)
+    }
+}
+
+/// What detectors may know about the request beyond the value: the host it was sent to.
+public struct DetectionContext: Sendable {
+    /// The original host, lowercased, without port; empty when unknown.
+    public var host: [UInt8] = []
+
+    /// No context.
+    public init() {}
+
+    /// The context of an exchange: its connection host, else its `Host` header.
+    public init(_ exchange: Exchange) {
+        var host = exchange.connection.host.map { Array($0.utf8) } ?? []
+        if host.isEmpty, let header = exchange.request.headers.first("host") { host = header }
+        self.host = DetectionContext.normalizedHost(host[...])
+    }
+
+    /// Lowercases and drops a port (`Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`).
+    static func normalizedHost(_ host: ArraySlice<UInt8>) -> [UInt8] {
+        var end = host.endIndex
+        if let colon = host.lastIndex(of: ASCII.colon), !host[colon...].contains(ASCII.rightBracket) { end = colon }
+        return host[host.startIndex..<end].map(ASCII.lower)
+    }
 }
 
 /// Builds the detector list from configuration: no global registration, no side effects.
 public enum DetectorRegistry {
-    /// Every detector MirrorGuard ships, in run order.
+    /// Every detector MirrorGuard ships, in run order (the order `DetectorSet.run` calls them in).
     public static func allDetectors() -> [any PointDetector] {
-        [SQLInjectionDetector(), CrossSiteScriptingDetector()]
+        [
+            SQLInjectionDetector(), CrossSiteScriptingDetector(), PathTraversalDetector(), CommandInjectionDetector(), CodeInjectionDetector(),
+            ServerSideRequestForgeryDetector(), OpenRedirectDetector(), TemplateInjectionDetector(), ServerSideIncludeDetector(),
+            ExternalEntityDetector(), NoSQLInjectionDetector(), LDAPInjectionDetector(), CRLFInjectionDetector(), MailInjectionDetector(),
+            Log4ShellDetector(), ScannerDetector(),
+        ]
     }
 
     /// The detectors not disabled by id or by class.
@@ -120,5 +168,62 @@ public enum DetectorRegistry {
             let family = String(detector.id.prefix { $0 != "." })
             return !disabled.contains(detector.id) && !disabled.contains(family)
         }
+    }
+}
+
+/// One value on its way through the detectors, with what they found.
+struct DetectorRun {
+    let value: UnsafeBufferPointer<UInt8>
+    let point: Point
+    let profile: ValueProfile
+    let context: DetectionContext
+    let clock: (@Sendable () -> UInt64)?
+    var hits: [Hit] = []
+    var timings: [(String, UInt64)] = []
+}
+
+/// The shipped detectors called with static dispatch (no existential boxing on the hot path), each behind
+/// its enable bit and its prefilter. The order equals `DetectorRegistry.allDetectors()`.
+struct DetectorSet: Sendable {
+    /// Detector ids in call order.
+    static let order: [String] = DetectorRegistry.allDetectors().map(\.id)
+
+    private let enabled: UInt64
+
+    init(enabled ids: Set<String>) {
+        var bits: UInt64 = 0
+        for (index, id) in Self.order.enumerated() where ids.contains(id) { bits |= 1 << UInt64(index) }
+        enabled = bits
+    }
+
+    func run(_ run: inout DetectorRun) {
+        step(SQLInjectionDetector(), 0, &run)
+        step(CrossSiteScriptingDetector(), 1, &run)
+        step(PathTraversalDetector(), 2, &run)
+        step(CommandInjectionDetector(), 3, &run)
+        step(CodeInjectionDetector(), 4, &run)
+        step(ServerSideRequestForgeryDetector(), 5, &run)
+        step(OpenRedirectDetector(), 6, &run)
+        step(TemplateInjectionDetector(), 7, &run)
+        step(ServerSideIncludeDetector(), 8, &run)
+        step(ExternalEntityDetector(), 9, &run)
+        step(NoSQLInjectionDetector(), 10, &run)
+        step(LDAPInjectionDetector(), 11, &run)
+        step(CRLFInjectionDetector(), 12, &run)
+        step(MailInjectionDetector(), 13, &run)
+        step(Log4ShellDetector(), 14, &run)
+        step(ScannerDetector(), 15, &run)
+    }
+
+    @inline(__always)
+    private func step<D: PointDetector>(_ detector: D, _ bit: UInt64, _ run: inout DetectorRun) {
+        guard enabled & (1 << bit) != 0, detector.wants(run.profile) else { return }
+        guard let clock = run.clock else {
+            detector.inspect(run.value, point: run.point, profile: run.profile, context: run.context, into: &run.hits)
+            return
+        }
+        let start = clock()
+        detector.inspect(run.value, point: run.point, profile: run.profile, context: run.context, into: &run.hits)
+        run.timings.append((detector.id, clock() &- start))
     }
 }

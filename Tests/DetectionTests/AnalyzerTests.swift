@@ -53,6 +53,62 @@ struct AnalyzerTests {
         #expect(!Analyzer(configuration: configuration).detectorIDs.contains("xss.html"))
     }
 
+    @Test("the static call order is the registry's, and every detector id is unique and of its class")
+    func registryOrder() {
+        let ids = DetectorRegistry.allDetectors().map(\.id)
+        #expect(ids == DetectorSet.order)
+        #expect(Set(ids).count == ids.count)
+        for detector in DetectorRegistry.allDetectors() {
+            let family = String(detector.id.prefix { $0 != "." })
+            #expect(family == detector.attackType.rawValue, "\(detector.id) reports \(detector.attackType)")
+        }
+        #expect(Analyzer().detectorIDs.contains(ProtocolAnomalies.detectorID))
+    }
+
+    @Test("a disabled detector stays quiet inside the full analyser, the others still run")
+    func disablingOneOfMany() {
+        let exchange = request("/?file=../../../../etc/passwd&cmd=%3Bcat%20/etc/shadow")
+        let all = Analyzer().analyze(exchange)
+        #expect(Set(all.hits.map(\.type)).isSuperset(of: [.ptrav, .rce]))
+        var configuration = AnalyzerConfiguration()
+        configuration.disabledDetectors = ["ptrav"]
+        let without = Analyzer(configuration: configuration).analyze(exchange)
+        #expect(!without.hits.contains { $0.type == .ptrav })
+        #expect(without.hits.contains { $0.type == .rce })
+    }
+
+    /// Frames raw bytes into exchanges the way `scan` does.
+    func exchanges(_ raw: String) -> [Exchange] {
+        var parser = HTTPStreamParser()
+        return parser.feed(Array(raw.utf8)).compactMap { event -> Exchange? in
+            guard case let .message(message) = event, let request = message.request else { return nil }
+            return Exchange(request: request, anomalies: message.anomalies)
+        }
+    }
+
+    @Test("smuggling anomalies are protocol hits; a clean request has none; the class can be switched off")
+    func protocolHits() throws {
+        let raw = "POST /a HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        let exchange = try #require(exchanges(raw).first)
+        let hits = Analyzer().analyze(exchange).hits.filter { $0.type == .protocol }
+        #expect(hits.count == 1)
+        #expect(hits.first?.context == "content_length_with_transfer_encoding")
+        #expect(hits.first?.detector == "protocol.framing")
+        var configuration = AnalyzerConfiguration()
+        configuration.disabledDetectors = ["protocol"]
+        #expect(Analyzer(configuration: configuration).analyze(exchange).hits.filter { $0.type == .protocol }.isEmpty)
+        let good = exchanges("GET /a HTTP/1.1\r\nHost: shop.test\r\n\r\n")
+        #expect(Analyzer().analyze(try #require(good.first)).hits.isEmpty)
+    }
+
+    @Test("a redirect to another site counts, to the request's own host it does not")
+    func redirectUsesHost() {
+        let headers: HeaderFields = [("Host", "shop.test")]
+        #expect(Analyzer().analyze(request("/login?next=https://www.shop.test/account", headers: headers)).hits.isEmpty)
+        let away = Analyzer().analyze(request("/login?next=https://evil.test/account", headers: headers))
+        #expect(away.hits.map(\.type) == [.redir])
+    }
+
     @Test("hits per exchange are bounded")
     func hitBound() {
         var configuration = AnalyzerConfiguration()

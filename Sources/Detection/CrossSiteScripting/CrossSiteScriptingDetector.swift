@@ -18,8 +18,8 @@ enum XSSContext: String, Sendable {
 /// JavaScript string, as a URL, as CSS, or in a client-side template, would run script. Plain text with `<`,
 /// `>` or words like "script" does not.
 public struct CrossSiteScriptingDetector: PointDetector {
-    public let id = "xss.html"
-    public let attackType = AttackType.xss
+    public var id: String { "xss.html" }
+    public var attackType: AttackType { AttackType.xss }
 
     public init() {}
 
@@ -27,7 +27,9 @@ public struct CrossSiteScriptingDetector: PointDetector {
         profile.hasAny([.lessThan, .colon, .brace, .plus]) || (profile.hasAny(.equals) && profile.hasAny(.letter)) || (profile.hasAny([.apostrophe, .quote, .backquote, .whitespace, .control]) && profile.hasAny([.equals, .parenthesis, .backquote]))
     }
 
-    public func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, into hits: inout [Hit]) {
+    public func inspect(
+        _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
+    ) {
         // Character references decode to text, never to markup: `&lt;script&gt;` is safely escaped content. Only
         // what a browser decodes before use (URLs, CSS in attributes) is checked on entity-decoded values.
         let decodedEntities = point.decoders.contains(.html)
@@ -272,7 +274,9 @@ public struct CrossSiteScriptingDetector: PointDetector {
             let before = schemeStart > 0 ? bytes[schemeStart - 1] : ASCII.equals
             guard before == ASCII.equals || before == ASCII.comma || before == ASCII.leftParen || before == ASCII.quote || before == ASCII.apostrophe else { continue }
             let body = bytes[(position + 7)...]
-            guard body.contains(where: { $0 == ASCII.leftParen || $0 == ASCII.backquote || $0 == ASCII.equals }) else { continue }
+            guard body.contains(where: { $0 == ASCII.leftParen || $0 == ASCII.backquote || $0 == ASCII.equals }), !HTMLScanner.isNoOpScript(body) else {
+                continue
+            }
             return XSSMatch(finding: .scriptURL, range: schemeStart..<min(bytes.count, position + 40))
         }
         return nil

@@ -262,6 +262,7 @@ struct HTMLScanner {
             func starts(_ prefix: StaticString, at offset: Int = 0) -> Bool {
                 ASCII.hasPrefixIgnoringCase(UnsafeBufferPointer(rebasing: head[min(offset, head.count)...]), prefix)
             }
+            if starts("javascript:") && index >= value.count && isNoOpScript(head[11...]) { return false }
             if starts("javascript:") || starts("vbscript:") || starts("livescript:") || starts("mocha:") { return true }
             if starts("data:") {
                 return starts("text/html", at: 5) || starts("image/svg", at: 5) || starts("application/x", at: 5)
@@ -269,6 +270,13 @@ struct HTMLScanner {
             }
             return false
         }
+    }
+
+    /// `javascript:void(0)`, `javascript:;`: the web's no-op links (whitespace ignored).
+    static func isNoOpScript<C: Collection<UInt8>>(_ body: C) -> Bool {
+        let significant = body.filter { $0 > 0x20 }.map(ASCII.lower)
+        guard significant.count <= 8 else { return false }
+        return ["", ";", "void(0)", "void(0);", "void0", "void0;"].contains { significant.elementsEqual($0.utf8) }
     }
 
     private func cssIsActive(_ range: Range<Int>) -> Bool {

@@ -4,9 +4,9 @@ import MirrorGuardCore
 /// it breaks out of data and the tokens after the breakout parse as SQL that changes the query
 /// (boolean condition, UNION, stacked statement, time/error/out-of-band function, truncation, probing).
 public struct SQLInjectionDetector: PointDetector {
-    public let id = "sqli.grammar"
-    public let attackType = AttackType.sqli
-    let vocabulary = SQLVocabulary()
+    public var id: String { "sqli.grammar" }
+    public var attackType: AttackType { AttackType.sqli }
+    var vocabulary: SQLVocabulary { SQLVocabulary.shared }
 
     public init() {}
 
@@ -20,7 +20,9 @@ public struct SQLInjectionDetector: PointDetector {
         profile.hasAny(Self.needed) || profile.hasAny(.minus)
     }
 
-    public func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, into hits: inout [Hit]) {
+    public func inspect(
+        _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
+    ) {
         // `&#39;` reaches the database as text: entity-decoded values are not SQL the application runs.
         if point.decoders.contains(.html) { return }
         // Values whose only separators are `-` (dates, UUIDs, `en-US`) matter only with a `--` comment in them.

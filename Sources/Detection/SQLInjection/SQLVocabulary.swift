@@ -3,6 +3,9 @@ import MirrorGuardCore
 /// Lookup of SQL keywords and notable function names by their lowercased bytes, without allocating:
 /// words are hashed (FNV-1a) into a table built once, and a hit is confirmed byte by byte.
 struct SQLVocabulary: Sendable {
+    /// The one vocabulary every detector reads.
+    static let shared = SQLVocabulary()
+
     private struct Entry: Sendable {
         var bytes: [UInt8]
         var word: SQLWord

@@ -1,0 +1,65 @@
+import MirrorGuardCore
+
+/// LDAP filter injection: a value that closes the application's filter and opens another —
+/// `*)(uid=*))(|(uid=*`, `)(cn=*`, `admin)(|(password=*)` — or composes filters (`(|(`, `(&(`, `(!(`), read by
+/// an LDAP filter grammar: `(` [`&|!`] … `attr=value` `)`.
+public struct LDAPInjectionDetector: PointDetector {
+    public var id: String { "ldapi.filter" }
+    public var attackType: AttackType { AttackType.ldapi }
+
+    public init() {}
+
+    public func wants(_ profile: ValueProfile) -> Bool { profile.hasAny(.parenthesis) && (profile.hasAny(.equals) || profile.hasAny(.star)) }
+
+    public func inspect(
+        _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
+    ) {
+        if point.decoders.contains(.html) { return }
+        guard let (range, reason) = find(value) else { return }
+        hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: id, context: "ldap-filter",
+            reason: reason))
+    }
+
+    func find(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {
+        var index = 0
+        while index + 2 < value.count {
+            let byte = value[index]
+            if byte == ASCII.leftParen && (value[index + 1] == ASCII.pipe || value[index + 1] == ASCII.ampersand || value[index + 1] == 0x21) {
+                // `(|(`, `(&(`, `(!(`: composition, then a comparison.
+                var cursor = index + 2
+                while cursor < value.count && value[cursor] == ASCII.space { cursor += 1 }
+                if cursor < value.count && value[cursor] == ASCII.leftParen, comparison(value, cursor + 1) != nil {
+                    return (index..<min(value.count, index + 40), "an LDAP filter composition `(\(Character(UnicodeScalar(value[index + 1]))))(…)`")
+                }
+            }
+            if byte == ASCII.rightParen && value[index + 1] == ASCII.leftParen, let end = comparison(value, index + 2) {
+                // `)(attr=`: the application's filter closed and another opened.
+                return (index..<min(value.count, end), "an LDAP filter closed and a new comparison opened `)(attr=…`")
+            }
+            if byte == 0x2A && value[index + 1] == ASCII.rightParen && value[index + 2] == ASCII.rightParen {
+                // `*))` ending the value (or cut by NUL), or followed by another filter.
+                let after = index + 3
+                if after == value.count || value[after] == ASCII.nul || value[after] == ASCII.leftParen || value[after] == ASCII.percent {
+                    return (index..<min(value.count, index + 30), "a wildcard closing an LDAP filter (`*))`)")
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// `attr=`, `attr>=`, `attr~=` at `start` (attribute: letters, digits, `-`, `;`, `.`): the end of the operator.
+    private func comparison(_ value: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
+        var cursor = start
+        while cursor < value.count && value[cursor] == ASCII.space { cursor += 1 }
+        let nameStart = cursor
+        while cursor < value.count && (ASCII.isLetter(value[cursor]) || ASCII.isDigit(value[cursor]) || value[cursor] == ASCII.minus
+            || value[cursor] == ASCII.semicolon || value[cursor] == ASCII.dot) {
+            cursor += 1
+        }
+        guard cursor > nameStart, ASCII.isLetter(value[nameStart]), cursor < value.count else { return nil }
+        if value[cursor] == ASCII.greaterThan || value[cursor] == ASCII.lessThan || value[cursor] == 0x7E { cursor += 1 }
+        guard cursor < value.count, value[cursor] == ASCII.equals else { return nil }
+        return cursor + 1
+    }
+}

@@ -1,0 +1,57 @@
+/// A fixed set of short ASCII words (at most 16 bytes) looked up case-insensitively with one multiply-shift
+/// hash and linear probing — cheaper than `Dictionary` with SipHash on the hot path.
+struct WordTable: Sendable {
+    private var keys: [NameKey?]
+    private var values: [Int32]
+    private let shift: UInt64
+
+    /// Words and the value each maps to; longer words are ignored.
+    init(_ words: [(String, Int)]) {
+        var capacity = 16
+        while capacity < words.count * 4 { capacity *= 2 }
+        keys = [NameKey?](repeating: nil, count: capacity)
+        values = [Int32](repeating: -1, count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        for (word, value) in words {
+            guard let key = NameKey(Array(word.utf8)) else { continue }
+            var slot = slot(for: key)
+            while let existing = keys[slot], existing != key { slot = (slot + 1) & (keys.count - 1) }
+            keys[slot] = key
+            values[slot] = Int32(value)
+        }
+    }
+
+    private func slot(for key: NameKey) -> Int {
+        Int(truncatingIfNeeded: ((key.low ^ (key.high &* 0xC2B2_AE3D_27D4_EB4F)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// The value of `word`, if it is in the table.
+    func value<C: Collection<UInt8>>(_ word: C) -> Int? {
+        guard let key = NameKey(word) else { return nil }
+        var slot = slot(for: key)
+        while let existing = keys[slot] {
+            if existing == key { return Int(values[slot]) }
+            slot = (slot + 1) & (keys.count - 1)
+        }
+        return nil
+    }
+}
+
+/// Up to 16 lowercase ASCII bytes as two integers.
+struct NameKey: Hashable, Sendable {
+    let low: UInt64
+    let high: UInt64
+
+    init?<C: Collection<UInt8>>(_ bytes: C) {
+        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for (offset, byte) in bytes.enumerated() {
+            guard byte >= 0x21 && byte < 0x7F else { return nil }
+            let lowered = UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            if offset < 8 { low |= lowered << (8 * UInt64(offset)) } else { high |= lowered << (8 * UInt64(offset - 8)) }
+        }
+        self.low = low
+        self.high = high
+    }
+}
