@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "RequestParsing", targets: ["RequestParsing"]),
         .library(name: "Detection", targets: ["Detection"]),
         .library(name: "BodyDecompression", targets: ["BodyDecompression"]),
+        .library(name: "Discovery", targets: ["Discovery"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Node", targets: ["Node"]),
     ],
@@ -37,11 +38,12 @@ let package = Package(
             name: "BodyDecompression",
             dependencies: ["RequestParsing", .product(name: "CompressNIO", package: "compress-nio")]
         ),
+        .target(name: "Discovery", dependencies: ["MirrorGuardCore", "RequestParsing"]),
         .target(name: "Storage", dependencies: ["MirrorGuardCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Node",
             dependencies: [
-                "MirrorGuardCore", "RequestParsing", "Detection", "BodyDecompression", "Storage",
+                "MirrorGuardCore", "RequestParsing", "Detection", "Discovery", "BodyDecompression", "Storage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -71,6 +73,7 @@ let package = Package(
         ),
         .testTarget(name: "DetectionTests", dependencies: ["Detection"], resources: [.copy("Golden")]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "Detection", "RequestParsing"]),
         .testTarget(
             name: "NodeTests",
             dependencies: [

@@ -137,16 +137,7 @@ public struct DetectionContext: Sendable {
 
     /// The context of an exchange: its connection host, else its `Host` header.
     public init(_ exchange: Exchange) {
-        var host = exchange.connection.host.map { Array($0.utf8) } ?? []
-        if host.isEmpty, let header = exchange.request.headers.first("host") { host = header }
-        self.host = DetectionContext.normalizedHost(host[...])
-    }
-
-    /// Lowercases and drops a port (`Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`).
-    static func normalizedHost(_ host: ArraySlice<UInt8>) -> [UInt8] {
-        var end = host.endIndex
-        if let colon = host.lastIndex(of: ASCII.colon), !host[colon...].contains(ASCII.rightBracket) { end = colon }
-        return host[host.startIndex..<end].map(ASCII.lower)
+        host = exchange.originalHost
     }
 }
 

@@ -34,6 +34,12 @@ public enum ASCII {
     public static let pipe: UInt8 = 0x7C
     public static let rightBrace: UInt8 = 0x7D
 
+    /// Uppercases an ASCII letter; every other byte is returned unchanged.
+    @inlinable @inline(__always)
+    public static func upper(_ byte: UInt8) -> UInt8 {
+        (byte &- 0x61) < 26 ? byte & 0xDF : byte
+    }
+
     /// Lowercases an ASCII letter; every other byte is returned unchanged.
     @inlinable @inline(__always)
     public static func lower(_ byte: UInt8) -> UInt8 {

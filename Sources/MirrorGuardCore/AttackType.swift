@@ -17,6 +17,15 @@ public enum AttackType: String, Sendable, Hashable, CaseIterable, Comparable {
     case redir
     case scanner
     case `protocol`
+    /// Deviations from a learned API model (Discovery), reported apart from attacks.
+    case anomalyNewParameter = "anomaly.new_parameter"
+    case anomalyTypeViolation = "anomaly.type_violation"
+    case anomalyOutOfRange = "anomaly.out_of_range"
+    case anomalyMissingParameter = "anomaly.missing_parameter"
+    case anomalyUnexpectedMethod = "anomaly.unexpected_method"
+
+    /// Whether this is a deviation from the learned model rather than an attack class.
+    public var isDeviation: Bool { rawValue.hasPrefix("anomaly.") }
 
     public static func < (lhs: AttackType, rhs: AttackType) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -85,3 +85,15 @@ public struct Exchange: Sendable, Hashable {
         self.anomalies = anomalies
     }
 }
+
+extension Exchange {
+    /// The original host, lowercased, without port: the connection's host, else the `Host` header; empty
+    /// when unknown (`Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`).
+    public var originalHost: [UInt8] {
+        var host = connection.host.map { Array($0.utf8) } ?? []
+        if host.isEmpty, let header = request.headers.first("host") { host = header }
+        var end = host.endIndex
+        if let colon = host.lastIndex(of: ASCII.colon), !host[colon...].contains(ASCII.rightBracket) { end = colon }
+        return host[host.startIndex..<end].map(ASCII.lower)
+    }
+}
