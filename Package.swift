@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "mirrorguard",
             dependencies: [
-                "Node",
+                "Node", "Discovery", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -171,6 +171,10 @@ public protocol EventStore: Sendable {
     func statistics(since: Timestamp, bucketSeconds: Int64) throws -> EventStatistics
     /// Deletes what is older than `olderThan`, then the oldest hits until the store is under `maxBytes`.
     func applyRetention(olderThan: Timestamp, maxBytes: Int64) throws -> Int
+    /// Replaces the named snapshot (the learned API inventory) in one transaction; retention never touches it.
+    func saveSnapshot(name: String, bytes: [UInt8], at time: Timestamp) throws
+    /// The named snapshot, if one was saved.
+    func snapshot(name: String) throws -> [UInt8]?
 }
 
 /// Errors from stores, naming what failed.

@@ -7,6 +7,6 @@ struct MirrorGuard: AsyncParsableCommand {
         commandName: "mirrorguard",
         abstract: "Attack detection for mirrored HTTP traffic.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, ScanCommand.self, ConfigCommand.self]
+        subcommands: [ServeCommand.self, ScanCommand.self, ConfigCommand.self, DiscoveryCommand.self]
     )
 }

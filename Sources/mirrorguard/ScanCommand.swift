@@ -1,7 +1,10 @@
 import ArgumentParser
 import BodyDecompression
 import Detection
+import Discovery
+import Foundation
 import Node
+import Storage
 
 #if canImport(Glibc)
 import Glibc
@@ -33,6 +36,15 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "Disable a detector by id (sqli.grammar) or class (xss); repeatable.")
     var disable: [String] = []
 
+    @Flag(name: .long, help: "Also learn the API inventory from the requests and save it in the data folder (see `mirrorguard discovery`).")
+    var learn = false
+
+    @Option(name: .long, help: "Data folder for --learn (default ./mirrorguard-data, or the configuration's).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "YAML configuration for --learn (discovery limits, storage.data_dir).")
+    var config: String?
+
     @Argument(help: "Files to read; '-' or nothing reads stdin.")
     var inputs: [String] = []
 
@@ -42,6 +54,19 @@ struct ScanCommand: ParsableCommand {
         options.includePoints = points
         options.explain = explain
         options.analyzer.disabledDetectors = Set(disable)
+        var learning: (APIDiscovery, SQLiteEventStore)?
+        if learn {
+            do {
+                var configuration = try NodeConfiguration.load(file: config)
+                if let dataDir { configuration.dataDirectory = dataDir }
+                let store = try APIDiscovery.openStore(configuration, mustExist: false)
+                let discovery = APIDiscovery(configuration: configuration.discovery, inventory: try APIDiscovery.load(from: store) ?? Inventory())
+                options.learner = discovery
+                learning = (discovery, store)
+            } catch {
+                throw CommandFailure("--learn: \(error)")
+            }
+        }
         let runner = ScanRunner(options: options, decompressor: ZlibBodyDecompressor(), output: FileDescriptorSink(descriptor: 1), diagnostics: { line in
             var text = line + "\n"
             text.withUTF8 { _ = POSIX.writeAll(2, UnsafeRawBufferPointer($0)) }
@@ -50,6 +75,18 @@ struct ScanCommand: ParsableCommand {
             runner.scan(path: input)
         }
         let summary = runner.finish()
+        if let (discovery, store) = learning {
+            do {
+                let bytes = try discovery.save(to: store, force: true)
+                let inventory = discovery.snapshot
+                let totals = inventory.totals
+                let line = "mirrorguard scan --learn: \(totals.endpoints) endpoints, \(totals.parameters) parameters on \(inventory.hosts.count) hosts (\(inventory.skippedAttacks) requests with attacks and \(inventory.skippedStatic) static assets not learned); \(bytes) bytes saved to \(store.path)\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            } catch {
+                FileHandle.standardError.write(Data("mirrorguard scan --learn: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         if summary.failedInputs > 0 { throw ExitCode(2) }
         if summary.attacks > 0 { throw ExitCode(1) }
     }

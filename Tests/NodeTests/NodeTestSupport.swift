@@ -55,9 +55,14 @@ enum RawHTTP {
 
     /// A GET through a real HTTP server, returning status and body.
     static func get(port: Int, path: String, headers: [String: String] = [:]) throws -> (status: Int, body: String) {
-        var text = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        try request(port: port, method: "GET", path: path, headers: headers)
+    }
+
+    /// One request with an optional body through a real HTTP server, returning status and body.
+    static func request(port: Int, method: String, path: String, headers: [String: String] = [:], body: String = "") throws -> (status: Int, body: String) {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "\r\n"
+        text += "\r\n" + body
         guard let response = try exchange(port: port, bytes: Array(text.utf8), responses: 1).first else {
             throw Failure(description: "no response from port \(port) for \(path)")
         }

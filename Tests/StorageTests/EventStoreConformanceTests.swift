@@ -96,6 +96,17 @@ enum Conformance {
         #expect(statistics.hitsOverTime.allSatisfy { $0.1 <= 2 })
     }
 
+    static func snapshots(_ store: any EventStore) throws {
+        #expect(try store.snapshot(name: "inventory") == nil)
+        try store.saveSnapshot(name: "inventory", bytes: Array("first".utf8), at: event(at: 0).time)
+        try store.saveSnapshot(name: "inventory", bytes: Array("second".utf8), at: event(at: 60).time)
+        try store.saveSnapshot(name: "other", bytes: [0, 255, 1], at: event(at: 60).time)
+        #expect(try store.snapshot(name: "inventory") == Array("second".utf8))
+        #expect(try store.snapshot(name: "other") == [0, 255, 1])
+        _ = try store.applyRetention(olderThan: event(at: 1_000_000).time, maxBytes: 1)
+        #expect(try store.snapshot(name: "inventory") == Array("second".utf8))
+    }
+
     static func retention(_ store: any EventStore) throws {
         _ = try store.write((0..<50).map { event(at: Int64($0) * 60, point: "query.p\($0 / 10)") }, policy: GroupingPolicy())
         let cutoff = Conformance.event(at: 25 * 60).time
@@ -141,6 +152,13 @@ struct SQLiteEventStoreTests {
         let (store, folder) = try makeStore()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Conformance.statistics(store)
+    }
+
+    @Test("snapshots replace by name and survive retention")
+    func snapshots() throws {
+        let (store, folder) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Conformance.snapshots(store)
     }
 
     @Test("retention by age")

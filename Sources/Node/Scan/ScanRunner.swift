@@ -28,6 +28,8 @@ package struct ScanOptions: Sendable {
     package var explain = false
     /// Analyser settings.
     package var analyzer = AnalyzerConfiguration()
+    /// When set (`scan --learn`), every request also feeds this API inventory.
+    package var learner: APIDiscovery?
     /// How often a progress line is printed for long inputs. Default 2 s.
     package var progressIntervalNanoseconds: UInt64 = 2_000_000_000
 
@@ -224,6 +226,7 @@ package final class ScanRunner {
 
     private func analyze(_ exchange: Exchange) {
         let analysis = analyzer.analyze(exchange)
+        _ = options.learner?.observe(exchange, analysis: analysis)
         let index = summary.requests
         summary.requests += 1
         if analysis.isAttack { summary.attacks += 1 }

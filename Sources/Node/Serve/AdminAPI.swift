@@ -12,6 +12,8 @@ struct AdminState: Sendable {
     let token: String
     let isReady: @Sendable () -> Bool
     let counts: @Sendable () -> PipelineCounts
+    /// The learned API, when discovery is on.
+    var discovery: APIDiscovery? = nil
 }
 
 /// The admin application (Hummingbird): `/healthz`, `/readyz`, `/metrics`, the REST API under `/api/v1`
@@ -39,7 +41,8 @@ enum AdminAPI {
             writer.key("analyzed"); writer.integer(counts.analysed); writer.comma()
             writer.key("dropped"); writer.integer(counts.dropped); writer.comma()
             writer.key("queued"); writer.integer(counts.queued); writer.comma()
-            writer.key("with_attacks"); writer.integer(counts.withAttacks)
+            writer.key("with_attacks"); writer.integer(counts.withAttacks); writer.comma()
+            writer.key("with_deviations"); writer.integer(counts.withDeviations)
             writer.raw("}")
             return json(writer)
         }
@@ -148,6 +151,7 @@ enum AdminAPI {
             writer.raw("]}")
             return json(writer)
         }
+        addDiscoveryRoutes(to: api, state: state)
         return router
     }
 
@@ -206,7 +210,8 @@ enum AdminAPI {
     <!doctype html><html><head><meta charset="utf-8"><title>MirrorGuard</title></head><body>
     <h1>MirrorGuard</h1>
     <p>Admin endpoints: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a>.
-    The REST API lives under <code>/api/v1</code> (attacks, attacks/{id}, hits?request_id=, stats, status) and needs
+    The REST API lives under <code>/api/v1</code> (attacks, attacks/{id}, hits?request_id=, stats, status,
+    discovery/hosts, discovery/endpoints, discovery/openapi, discovery/compare) and needs
     <code>Authorization: Bearer &lt;token&gt;</code>.</p>
     </body></html>
     """

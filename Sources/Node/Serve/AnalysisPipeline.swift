@@ -19,6 +19,8 @@ public struct PipelineCounts: Sendable, Hashable {
     public var dropped = 0
     public var queued = 0
     public var withAttacks = 0
+    /// Requests without attacks that deviated from the learned API model.
+    public var withDeviations = 0
 }
 
 /// The bounded queue between the listener and the analysis workers. The listener only ever offers; a full
@@ -29,12 +31,15 @@ final class AnalysisPipeline: @unchecked Sendable {
     private let identity: MirrorIdentity
     private let writer: EventWriter
     private let metrics: NodeMetrics
+    private let discovery: APIDiscovery?
     private var workers: [Thread] = []
     private let countsLock = NSLock()
     private var counts = PipelineCounts()
     private let finished = DispatchGroup()
 
-    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, identity: MirrorIdentity, writer: EventWriter, metrics: NodeMetrics) {
+    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, identity: MirrorIdentity, writer: EventWriter,
+         metrics: NodeMetrics, discovery: APIDiscovery?) {
+        self.discovery = discovery
         self.queue = BoundedQueue(capacity: capacity)
         self.analyzer = analyzer
         self.identity = identity
@@ -84,12 +89,15 @@ final class AnalysisPipeline: @unchecked Sendable {
             let analysis = analyzer.analyze(exchange)
             metrics.analysisDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             for anomaly in analysis.anomalies { metrics.anomaly(anomaly.kind) }
-            for hit in analysis.hits { metrics.hit(hit.type) }
-            if analysis.isAttack { writer.record(exchange, hits: analysis.hits) }
+            // Attacks are recorded as such; a clean request may still deviate from the learned API model.
+            let deviations = discovery?.observe(exchange, analysis: analysis) ?? []
+            let hits = analysis.isAttack ? analysis.hits : deviations
+            for hit in hits { metrics.hit(hit.type) }
+            if !hits.isEmpty { writer.record(exchange, hits: hits) }
             metrics.analysed.increment()
             countsLock.withLock {
                 counts.analysed += 1
-                if analysis.isAttack { counts.withAttacks += 1 }
+                if analysis.isAttack { counts.withAttacks += 1 } else if !deviations.isEmpty { counts.withDeviations += 1 }
             }
         }
     }

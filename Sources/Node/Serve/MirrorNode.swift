@@ -1,6 +1,7 @@
 import BodyDecompression
 import CoreMetrics
 import Detection
+import Discovery
 import Foundation
 import Hummingbird
 import Logging
@@ -31,6 +32,8 @@ public final class MirrorNode: @unchecked Sendable {
     private var adminTask: Task<Void, any Error>?
     private var adminGroup: ServiceGroup?
     private var webhook: WebhookNotifier?
+    private var discovery: APIDiscovery?
+    private var discoveryTimer: (any DispatchSourceTimer)?
     private let ready = NIOLockedValueBox(false)
     /// The admin token in effect (configured, stored or generated).
     public private(set) var adminToken = ""
@@ -84,9 +87,27 @@ public final class MirrorNode: @unchecked Sendable {
         analyzerConfiguration.limits = configuration.limits
         analyzerConfiguration.disabledDetectors = Set(configuration.disabledDetectors)
         let analyzer = Analyzer(configuration: analyzerConfiguration, decompressor: ZlibBodyDecompressor())
+        if configuration.discoveryEnabled {
+            var inventory = Inventory()
+            do {
+                inventory = try APIDiscovery.load(from: store) ?? Inventory()
+            } catch {
+                logger.error("\(error); learning starts from an empty inventory")
+            }
+            let discovery = APIDiscovery(configuration: configuration.discovery, inventory: inventory)
+            self.discovery = discovery
+            publishDiscoveryMetrics()
+            let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+            let interval = DispatchTimeInterval.seconds(configuration.discoverySaveIntervalSeconds)
+            timer.schedule(deadline: .now() + interval, repeating: interval)
+            timer.setEventHandler { [weak self] in self?.saveInventory() }
+            timer.resume()
+            discoveryTimer = timer
+        }
         let workers = configuration.workers == 0 ? ProcessInfo.processInfo.activeProcessorCount : configuration.workers
         let pipeline = AnalysisPipeline(capacity: configuration.queueSize, workers: workers, analyzer: analyzer,
-                                        identity: MirrorIdentity(trusted: configuration.trustedNetworks), writer: writer, metrics: metrics)
+                                        identity: MirrorIdentity(trusted: configuration.trustedNetworks), writer: writer, metrics: metrics,
+                                        discovery: discovery)
         self.pipeline = pipeline
         let listener = MirrorListener(host: configuration.mirrorListen.host, port: configuration.mirrorListen.port, threads: configuration.mirrorThreads,
                                       limits: configuration.limits, listenerLimits: configuration.listener, pipeline: pipeline, metrics: metrics, clock: clock)
@@ -98,7 +119,7 @@ public final class MirrorNode: @unchecked Sendable {
         }
 
         let state = AdminState(store: store, registry: registry, token: adminToken, isReady: { [ready] in ready.withLockedValue { $0 } },
-                               counts: { pipeline.snapshot })
+                               counts: { pipeline.snapshot }, discovery: discovery)
         let bound = NIOLockedValueBox<Int?>(nil)
         let failure = NIOLockedValueBox<(any Error)?>(nil)
         var adminLogger = logger
@@ -148,11 +169,37 @@ public final class MirrorNode: @unchecked Sendable {
         await listener?.stop()
         let drained = pipeline?.drain(timeout: drainSeconds) ?? true
         let flushed = writer?.close(timeout: drainSeconds) ?? true
+        discoveryTimer?.cancel()
+        saveInventory()
         webhook?.close(timeout: 2)
         await adminGroup?.triggerGracefulShutdown()
         _ = try? await adminTask?.value
         if !drained { logger.warning("analysis queue not drained within \(drainSeconds) s") }
         if !flushed { logger.warning("event writer not flushed within \(drainSeconds) s") }
+    }
+
+    /// The learned API, when discovery is on.
+    public var apiDiscovery: APIDiscovery? { discovery }
+
+    /// Snapshots the inventory to the store (when it changed) and updates the discovery gauges.
+    func saveInventory() {
+        guard let discovery, let store else { return }
+        do {
+            try discovery.save(to: store)
+        } catch {
+            metrics.storeWriteFailures.increment()
+            logger.error("cannot save the API inventory: \(error)")
+        }
+        publishDiscoveryMetrics()
+    }
+
+    private func publishDiscoveryMetrics() {
+        guard let discovery else { return }
+        let inventory = discovery.snapshot
+        let totals = inventory.totals
+        metrics.discoveryHosts.record(inventory.hosts.count)
+        metrics.discoveryEndpoints.record(totals.endpoints)
+        metrics.discoveryParameters.record(totals.parameters)
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.

@@ -1,4 +1,5 @@
 import Detection
+import Discovery
 import Foundation
 import MirrorGuardCore
 import Storage
@@ -48,6 +49,12 @@ public struct NodeConfiguration: Sendable {
     public var webhookAttempts = 3
     /// Per-attempt webhook timeout in seconds. Default 5.
     public var webhookTimeoutSeconds = 5.0
+    /// Whether the node learns the API from the copies. Default true.
+    public var discoveryEnabled = true
+    /// API discovery limits and thresholds (see README "API discovery").
+    public var discovery = DiscoveryConfiguration()
+    /// Seconds between snapshots of the learned inventory to the store. Default 30.
+    public var discoverySaveIntervalSeconds = 30
 
     public init() {}
 
@@ -142,7 +149,27 @@ extension NodeConfiguration {
         }),
         ("webhook", "attempts", "attempts per notification", { c, v in int(v, 1...10).map { c.webhookAttempts = $0; return nil } ?? "expected 1…10" }),
         ("webhook", "timeout_seconds", "per-attempt timeout", { c, v in Double(v).flatMap { $0 > 0 && $0 <= 60 ? $0 : nil }.map { c.webhookTimeoutSeconds = $0; return nil } ?? "expected seconds 0…60" }),
+        ("discovery", "enabled", "learn the API (endpoints, parameters, auth) from the copies", { c, v in bool(v).map { c.discoveryEnabled = $0; return nil } ?? "expected true or false" }),
+        ("discovery", "deviations", "report anomaly.* hits for requests that deviate from learned endpoints", { c, v in bool(v).map { c.discovery.reportDeviations = $0; return nil } ?? "expected true or false" }),
+        ("discovery", "learned_after_requests", "requests before an endpoint's model is frozen and watched", { c, v in int(v, 1...100_000_000).map { c.discovery.learnedAfterRequests = $0; return nil } ?? "expected a positive integer" }),
+        ("discovery", "learned_after_seconds", "and seconds between its first and last request", { c, v in int(v, 0...31_536_000).map { c.discovery.learnedAfterSeconds = Int64($0); return nil } ?? "expected seconds" }),
+        ("discovery", "max_hosts", "hosts learned (further hosts are counted, not learned)", { c, v in int(v, 1...100_000).map { c.discovery.maxHosts = $0; return nil } ?? "expected a positive integer" }),
+        ("discovery", "max_endpoints_per_host", "endpoints (method + template) per host", { c, v in int(v, 1...1_000_000).map { c.discovery.maxEndpointsPerHost = $0; return nil } ?? "expected a positive integer" }),
+        ("discovery", "max_nodes_per_host", "path-tree nodes per host", { c, v in int(v, 1...10_000_000).map { c.discovery.maxNodesPerHost = $0; return nil } ?? "expected a positive integer" }),
+        ("discovery", "static_extensions", "file extensions of static assets, not learned", { c, v in
+            c.discovery.staticExtensions = Set(v.split(separator: ",").map { String($0).trimmingCharactersInSpaces().lowercased() }.filter { !$0.isEmpty })
+            return nil
+        }),
+        ("discovery", "save_interval_seconds", "seconds between snapshots of the inventory to the store", { c, v in int(v, 1...86_400).map { c.discoverySaveIntervalSeconds = $0; return nil } ?? "expected seconds 1…86400" }),
     ]
+
+    private static func bool(_ text: String) -> Bool? {
+        switch text.trimmingCharactersInSpaces().lowercased() {
+        case "true", "yes", "on", "1": true
+        case "false", "no", "off", "0": false
+        default: nil
+        }
+    }
 
     private static func int(_ text: String, _ range: ClosedRange<Int>) -> Int? {
         guard let value = Int(text.trimmingCharactersInSpaces()), range.contains(value) else { return nil }
@@ -270,6 +297,15 @@ extension NodeConfiguration {
         case ("webhook", "url"): return "\"\""
         case ("webhook", "attempts"): return "\(webhookAttempts)"
         case ("webhook", "timeout_seconds"): return "\(Int(webhookTimeoutSeconds))"
+        case ("discovery", "enabled"): return "\(discoveryEnabled)"
+        case ("discovery", "deviations"): return "\(discovery.reportDeviations)"
+        case ("discovery", "learned_after_requests"): return "\(discovery.learnedAfterRequests)"
+        case ("discovery", "learned_after_seconds"): return "\(discovery.learnedAfterSeconds)"
+        case ("discovery", "max_hosts"): return "\(discovery.maxHosts)"
+        case ("discovery", "max_endpoints_per_host"): return "\(discovery.maxEndpointsPerHost)"
+        case ("discovery", "max_nodes_per_host"): return "\(discovery.maxNodesPerHost)"
+        case ("discovery", "static_extensions"): return "[" + discovery.staticExtensions.sorted().joined(separator: ", ") + "]"
+        case ("discovery", "save_interval_seconds"): return "\(discoverySaveIntervalSeconds)"
         default: return ""
         }
     }

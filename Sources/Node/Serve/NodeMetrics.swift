@@ -17,6 +17,9 @@ public final class NodeMetrics: Sendable {
     let eventsDropped: Counter
     let hitsSampled: Counter
     let webhookFailures: Counter
+    let discoveryEndpoints: Gauge
+    let discoveryParameters: Gauge
+    let discoveryHosts: Gauge
     private let factory: any MetricsFactory
     private let hitCounters: [AttackType: Counter]
     private let anomalyCounters: [AnomalyKind: Counter]
@@ -36,6 +39,9 @@ public final class NodeMetrics: Sendable {
         eventsDropped = Counter(label: "mirrorguard_events_dropped_total", factory: factory)
         hitsSampled = Counter(label: "mirrorguard_hits_sampled_total", factory: factory)
         webhookFailures = Counter(label: "mirrorguard_webhook_failures_total", factory: factory)
+        discoveryEndpoints = Gauge(label: "mirrorguard_discovery_endpoints", factory: factory)
+        discoveryParameters = Gauge(label: "mirrorguard_discovery_parameters", factory: factory)
+        discoveryHosts = Gauge(label: "mirrorguard_discovery_hosts", factory: factory)
         var hits: [AttackType: Counter] = [:]
         for type in AttackType.allCases {
             hits[type] = Counter(label: "mirrorguard_hits_total", dimensions: [("type", type.rawValue)], factory: factory)

@@ -63,7 +63,29 @@ public final class SQLiteEventStore: EventStore {
             CREATE INDEX hit_time ON hit(time);
             """)
         }
+        migrator.registerMigration("v2-snapshots") { db in
+            try db.execute(sql: """
+            CREATE TABLE snapshot (name TEXT PRIMARY KEY, bytes BLOB NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            """)
+        }
         return migrator
+    }
+
+    public func saveSnapshot(name: String, bytes: [UInt8], at time: Timestamp) throws {
+        do {
+            try pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO snapshot (name, bytes, updated_at) VALUES (?, ?, ?)",
+                               arguments: [name, Data(bytes), time.nanosecondsSinceEpoch])
+            }
+        } catch {
+            throw StoreError("cannot save the \(name) snapshot to \(path): \(error)")
+        }
+    }
+
+    public func snapshot(name: String) throws -> [UInt8]? {
+        try read { db in
+            try Data.fetchOne(db, sql: "SELECT bytes FROM snapshot WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+        }
     }
 
     public func write(_ events: [HitEvent], policy: GroupingPolicy) throws -> WriteResult {
