@@ -17,6 +17,7 @@ let package = Package(
                 .product(name: "MirrorGuardCore", package: "main"),
                 .product(name: "RequestParsing", package: "main"),
                 .product(name: "Detection", package: "main"),
+                .product(name: "Discovery", package: "main"),
                 .product(name: "BodyDecompression", package: "main"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]

@@ -147,38 +147,66 @@ public struct LazyPointName: Sendable, Hashable {
     }
 
     /// A 64-bit FNV-1a hash of exactly the bytes `string` would hold, computed without building it.
-    public var fingerprint: UInt64 {
+    public var fingerprint: UInt64 { fingerprint(foldingIndices: false) }
+
+    /// `fingerprint`, optionally of the name with array indices folded (`items[3].sku` hashed as `items[].sku`):
+    /// how API discovery identifies a parameter without building its name.
+    public func fingerprint(foldingIndices fold: Bool) -> UInt64 {
+        // One local accumulator, no closure capturing it: this runs for every point API discovery reads.
+        let prime: UInt64 = 0x0000_0100_0000_01B3
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        @inline(__always) func mix(_ byte: UInt8) {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
         var prefix = prefix
-        prefix.withUTF8 { for byte in $0 { mix(byte) } }
+        hash = prefix.withUTF8 { bytes in
+            var hash = hash
+            // Keys escape `[` and `]`, so brackets in a name only ever hold an index.
+            var inIndex = false
+            for byte in bytes {
+                if fold && inIndex {
+                    if byte == ASCII.rightBracket {
+                        inIndex = false
+                        hash = (hash ^ UInt64(byte)) &* prime
+                    }
+                    continue
+                }
+                if byte == ASCII.leftBracket { inIndex = true }
+                hash = (hash ^ UInt64(byte)) &* prime
+            }
+            return hash
+        }
         switch tail {
         case .none:
             break
         case let .key(key, lowercase, isKeyPoint):
-            mix(ASCII.dot)
+            hash = (hash ^ UInt64(ASCII.dot)) &* prime
             var written = 0
             for raw in key {
-                if written == limit { mix(0x7E); mix(0x7E); break }
+                if written == limit {
+                    hash = (hash ^ 0x7E) &* prime
+                    hash = (hash ^ 0x7E) &* prime
+                    break
+                }
                 let byte = lowercase ? ASCII.lower(raw) : raw
                 if PointNames.isPlainNameByte(byte) {
-                    mix(byte)
+                    hash = (hash ^ UInt64(byte)) &* prime
                 } else {
-                    mix(ASCII.percent)
-                    mix(PointNames.hexDigit(byte >> 4))
-                    mix(PointNames.hexDigit(byte & 0x0F))
+                    hash = (hash ^ UInt64(ASCII.percent)) &* prime
+                    hash = (hash ^ UInt64(PointNames.hexDigit(byte >> 4))) &* prime
+                    hash = (hash ^ UInt64(PointNames.hexDigit(byte & 0x0F))) &* prime
                 }
                 written += 1
             }
-            if isKeyPoint { for byte in "#key".utf8 { mix(byte) } }
+            if isKeyPoint { for byte in "#key".utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
         case let .index(index):
-            mix(ASCII.leftBracket)
-            for byte in String(index).utf8 { mix(byte) }
-            mix(ASCII.rightBracket)
+            hash = (hash ^ UInt64(ASCII.leftBracket)) &* prime
+            if !fold { for byte in String(index).utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
+            hash = (hash ^ UInt64(ASCII.rightBracket)) &* prime
         }
         return hash
+    }
+
+    /// FNV-1a of a finished name's bytes, folding indices like `fingerprint(foldingIndices: true)`.
+    public static func fingerprint(ofName name: String, foldingIndices fold: Bool) -> UInt64 {
+        LazyPointName(name).fingerprint(foldingIndices: fold)
     }
 
     /// True when both build the same name, compared without building either when possible.

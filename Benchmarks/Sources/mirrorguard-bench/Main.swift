@@ -1,5 +1,7 @@
 import BodyDecompression
 import Detection
+import Discovery
+import Foundation
 import MallocInterposerSwift
 import MirrorGuardCore
 import RequestParsing
@@ -60,9 +62,26 @@ struct BenchmarkMain {
             print("points: \(total)")
         case "analyze":
             analyze()
+        case "discovery":
+            discovery()
+        case "profile-discovery":
+            // Reading observations over a warm set, for perf.
+            let analyzer = Analyzer(decompressor: ZlibBodyDecompressor())
+            let warm = frame(stream("benign", count: 500)).map { Exchange(request: $0) }
+            let points = warm.map { analyzer.analyze($0).points }
+            var total = 0
+            var inventory = Inventory()
+            for _ in 0..<400 {
+                for (exchange, list) in zip(warm, points) {
+                    let observation = RequestObservation(exchange: exchange, points: list)
+                    total += inventory.learn(observation, configuration: DiscoveryConfiguration()).count + observation.parameters.count
+                }
+            }
+            print("parameters: \(total)")
         default:
             parse()
             analyze()
+            discovery()
         }
     }
 

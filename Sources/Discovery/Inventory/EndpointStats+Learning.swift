@@ -14,37 +14,55 @@ extension EndpointStats {
         if let mediaType = observation.mediaType, mediaTypes[mediaType] != nil || mediaTypes.count < 8 {
             mediaTypes[mediaType, default: 0] += 1
         }
-        var seen = Set<ParameterKey>()
+        let serial = requests
         let watching = isLearned && configuration.reportDeviations
+        var unknown: [UInt64] = []
         for parameter in observation.parameters {
-            let firstInRequest = seen.insert(parameter.key).inserted
-            if isLearned {
-                if var known = parameters[parameter.key] {
-                    if firstInRequest { known.requests += 1 }
-                    known.lastSeen = max(known.lastSeen, time)
-                    parameters[parameter.key] = known
-                }
-                if watching, hits.count < configuration.maxDeviationsPerRequest,
-                   let deviation = deviation(parameter, firstInRequest: firstInRequest, observation: observation, route: route) {
-                    hits.append(deviation)
+            // One hash lookup for a known name: update in place through the index.
+            if let index = slots.index(forKey: parameter.fingerprint) {
+                guard let key = slots.values[index].key else { continue }
+                if isLearned {
+                    Self.count(&slots.values[index].stats, serial: serial, time: time)
+                    if watching, hits.count < configuration.maxDeviationsPerRequest,
+                       let deviation = deviation(parameter, key: key, model: slots.values[index].stats, observation: observation, route: route) {
+                        hits.append(deviation)
+                    }
+                } else {
+                    let formats = ValueShape.formats(parameter.value)
+                    let sensitive = SensitiveData.kinds(inValue: parameter.value, formats: formats, name: key.name)
+                    Self.update(&slots.values[index].stats, with: parameter, formats: formats, sensitive: sensitive, serial: serial, time: time)
                 }
                 continue
             }
-            if parameters[parameter.key] == nil {
-                guard parameters.count < Self.maxParameters else { droppedParameters += 1; continue }
-                var stats = ParameterStats()
-                stats.sensitive = SensitiveData.kinds(forName: parameter.key.name)
-                parameters[parameter.key] = stats
+            guard let (key, isArray) = observation.key(of: parameter) else {
+                if slots.count - parameterCount < Self.maxIgnoredNames { slots[parameter.fingerprint] = ParameterSlot(key: nil) }
+                continue
             }
-            let sensitive = SensitiveData.kinds(inValue: parameter.value, formats: parameter.formats, name: parameter.key.name)
-            parameters[parameter.key, default: ParameterStats()].record(parameter.value, formats: parameter.formats, at: time)
-            if firstInRequest { parameters[parameter.key]?.requests += 1 }
-            if !sensitive.isEmpty { parameters[parameter.key]?.sensitive.formUnion(sensitive) }
-            if parameter.isArrayElement { parameters[parameter.key]?.isArray = true }
+            if isLearned {
+                if watching, hits.count < configuration.maxDeviationsPerRequest, !unknown.contains(parameter.fingerprint) {
+                    unknown.append(parameter.fingerprint)
+                    hits.append(HostInventory.deviation(.anomalyNewParameter, point: observation.pointName(of: parameter), value: parameter.value,
+                                                        observation: observation, route: route,
+                                                        reason: "\(key.location.rawValue) parameter \(key.name) was never seen on this learned endpoint"))
+                }
+                continue
+            }
+            guard parameterCount < Self.maxParameters else { droppedParameters += 1; continue }
+            var stats = ParameterStats()
+            stats.sensitive = SensitiveData.kinds(forName: key.name)
+            stats.isArray = isArray
+            let formats = ValueShape.formats(parameter.value)
+            let sensitive = SensitiveData.kinds(inValue: parameter.value, formats: formats, name: key.name)
+            Self.update(&stats, with: parameter, formats: formats, sensitive: sensitive, serial: serial, time: time)
+            slots[parameter.fingerprint] = ParameterSlot(key: key, stats: stats)
+            parameterCount += 1
         }
         if watching {
-            for (key, stats) in parameters.sorted(by: { $0.key < $1.key })
-            where hits.count < configuration.maxDeviationsPerRequest && !seen.contains(key) && isRequired(stats) {
+            let missing = slots.values.compactMap { slot -> (ParameterKey, ParameterStats)? in
+                guard let key = slot.key, key.location != .path, slot.stats.lastRequest != serial, isRequired(slot.stats) else { return nil }
+                return (key, slot.stats)
+            }
+            for (key, stats) in missing.sorted(by: { $0.0 < $1.0 }) where hits.count < configuration.maxDeviationsPerRequest {
                 hits.append(HostInventory.deviation(.anomalyMissingParameter, point: key.pointPrefix, value: [],
                                                     observation: observation, route: route,
                                                     reason: "required \(key.location.rawValue) parameter \(key.name) is missing (carried by \(stats.requests) of \(requests - 1) requests)"))
@@ -56,16 +74,28 @@ extension EndpointStats {
         }
     }
 
-    /// How one parameter value deviates from the learned model, if it does.
-    private func deviation(_ parameter: RequestObservation.Parameter, firstInRequest: Bool, observation: RequestObservation,
-                           route: [RouteStep]) -> Hit? {
-        guard let model = parameters[parameter.key] else {
-            guard firstInRequest else { return nil }
-            return HostInventory.deviation(.anomalyNewParameter, point: parameter.pointName, value: parameter.value,
-                                           observation: observation, route: route,
-                                           reason: "\(parameter.key.location.rawValue) parameter \(parameter.key.name) was never seen on this learned endpoint")
+    /// Records one value into a parameter's statistics, in place.
+    private static func update(_ stats: inout ParameterStats, with parameter: RequestObservation.Parameter,
+                               formats: ValueFormats, sensitive: SensitiveKinds, serial: Int, time: Int64) {
+        stats.record(parameter.value, formats: formats, at: time)
+        count(&stats, serial: serial, time: time)
+        if !sensitive.isEmpty { stats.sensitive.formUnion(sensitive) }
+    }
+
+    /// Counts a request carrying the parameter (once per request) without learning its value.
+    private static func count(_ stats: inout ParameterStats, serial: Int, time: Int64) {
+        if stats.lastRequest != serial {
+            stats.requests += 1
+            stats.lastRequest = serial
         }
-        let formats = parameter.formats
+        stats.lastSeen = max(stats.lastSeen, time)
+    }
+
+    /// How one value of a known parameter deviates from the learned model, if it does.
+    private func deviation(_ parameter: RequestObservation.Parameter, key: ParameterKey, model: ParameterStats,
+                           observation: RequestObservation, route: [RouteStep]) -> Hit? {
+        let pointName = observation.pointName(of: parameter)
+        let formats = ValueShape.formats(parameter.value)
         let expected: String?
         switch model.type {
         case .integer: expected = formats.contains(.integer) ? nil : "integer"
@@ -75,7 +105,7 @@ extension EndpointStats {
             if let (flag, name) = model.stringFormatFlag, !formats.contains(flag) { expected = "string (\(name))" } else { expected = nil }
         }
         if let expected {
-            return HostInventory.deviation(.anomalyTypeViolation, point: parameter.pointName, value: parameter.value,
+            return HostInventory.deviation(.anomalyTypeViolation, point: pointName, value: parameter.value,
                                            observation: observation, route: route, reason: "expected \(expected)")
         }
         if let minimum = model.minimum, let maximum = model.maximum, let number = ValueShape.numberValue(parameter.value) {
@@ -83,18 +113,18 @@ extension EndpointStats {
             // magnitude counts.
             let span = max(maximum - minimum, abs(maximum), 1)
             if (minimum >= 0 && number < 0) || number > maximum + span {
-                return HostInventory.deviation(.anomalyOutOfRange, point: parameter.pointName, value: parameter.value,
+                return HostInventory.deviation(.anomalyOutOfRange, point: pointName, value: parameter.value,
                                                observation: observation, route: route,
                                                reason: "outside the learned range \(Self.format(minimum))…\(Self.format(maximum))")
             }
         }
         if model.type == .string, parameter.value.count > model.maxLength * 2 + 16 {
-            return HostInventory.deviation(.anomalyOutOfRange, point: parameter.pointName, value: parameter.value,
+            return HostInventory.deviation(.anomalyOutOfRange, point: pointName, value: parameter.value,
                                            observation: observation, route: route,
                                            reason: "\(parameter.value.count) bytes, learned at most \(model.maxLength)")
         }
         if let values = model.enumValues, !values.contains(String(decoding: parameter.value, as: UTF8.self)) {
-            return HostInventory.deviation(.anomalyOutOfRange, point: parameter.pointName, value: parameter.value,
+            return HostInventory.deviation(.anomalyOutOfRange, point: pointName, value: parameter.value,
                                            observation: observation, route: route,
                                            reason: "not one of the learned values \(values.joined(separator: ", "))")
         }

@@ -31,14 +31,19 @@ public struct AuthSchemes: OptionSet, Sendable, Hashable, Codable {
 public struct EndpointStats: Sendable, Hashable, Codable {
     /// Parameters kept per endpoint; further new ones are counted in `droppedParameters`.
     public static let maxParameters = 128
+    /// Names remembered as "not a parameter" per endpoint (transport headers and the like).
+    public static let maxIgnoredNames = 128
 
     /// Requests learned from.
     public var requests = 0
     /// First and last request, nanoseconds since the epoch.
     public var firstSeen: Int64 = .max
     public var lastSeen: Int64 = .min
-    /// Parameters by location and name.
-    public var parameters: [ParameterKey: ParameterStats] = [:]
+    /// What each point name seen here is, by `LazyPointName.fingerprint(foldingIndices: true)`: a parameter
+    /// with its statistics, or (key nil) a point that is not one — so each name is classified once.
+    public var slots: [UInt64: ParameterSlot] = [:]
+    /// Slots that are parameters (`slots` also caches up to `maxIgnoredNames` names that are not).
+    public var parameterCount = 0
     /// New parameters not kept because the endpoint had `maxParameters`.
     public var droppedParameters = 0
     /// Requests per authentication scheme seen (bit index of `AuthSchemes` → count).
@@ -49,6 +54,16 @@ public struct EndpointStats: Sendable, Hashable, Codable {
     public var isLearned = false
 
     public init() {}
+
+    /// Parameters by location and name (slots with the same key — a GraphQL body read as JSON too — merged).
+    public var parameters: [ParameterKey: ParameterStats] {
+        var result: [ParameterKey: ParameterStats] = [:]
+        for slot in slots.values {
+            guard let key = slot.key else { continue }
+            if result[key] != nil { result[key]?.merge(slot.stats) } else { result[key] = slot.stats }
+        }
+        return result
+    }
 
     /// The schemes seen on at least one request in twenty (so a stray header does not change the model).
     public var auth: AuthSchemes {
@@ -70,11 +85,12 @@ public struct EndpointStats: Sendable, Hashable, Codable {
         isLearned = isLearned && other.isLearned
         firstSeen = min(firstSeen, other.firstSeen)
         lastSeen = max(lastSeen, other.lastSeen)
-        for (key, stats) in other.parameters {
-            if parameters[key] != nil {
-                parameters[key]?.merge(stats)
-            } else if parameters.count < Self.maxParameters {
-                parameters[key] = stats
+        for (fingerprint, slot) in other.slots {
+            if slots[fingerprint] != nil {
+                slots[fingerprint]?.stats.merge(slot.stats)
+            } else if slot.key == nil || parameterCount < Self.maxParameters {
+                slots[fingerprint] = slot
+                if slot.key != nil { parameterCount += 1 }
             } else {
                 droppedParameters += 1
             }
@@ -84,5 +100,16 @@ public struct EndpointStats: Sendable, Hashable, Codable {
         for (type, count) in other.mediaTypes where mediaTypes[type] != nil || mediaTypes.count < 8 {
             mediaTypes[type, default: 0] += count
         }
+    }
+}
+
+/// One point name seen on an endpoint: the parameter it is (nil: not a parameter) and its statistics.
+public struct ParameterSlot: Sendable, Hashable, Codable {
+    public var key: ParameterKey?
+    public var stats: ParameterStats
+
+    public init(key: ParameterKey?, stats: ParameterStats = ParameterStats()) {
+        self.key = key
+        self.stats = stats
     }
 }

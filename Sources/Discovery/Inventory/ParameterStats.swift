@@ -63,6 +63,8 @@ public struct ParameterStats: Sendable, Hashable, Codable {
     /// First and last time seen, nanoseconds since the epoch.
     public var firstSeen: Int64 = .max
     public var lastSeen: Int64 = .min
+    /// The endpoint's request number that last carried it: counts a parameter once per request without a set.
+    public var lastRequest = 0
 
     public init() {}
 
@@ -104,7 +106,11 @@ public struct ParameterStats: Sendable, Hashable, Codable {
         let length = value.count
         minLength = min(minLength, length)
         maxLength = max(maxLength, length)
-        if formats.contains(.number), let number = ValueShape.numberValue(value) {
+        if formats.contains(.integer), let integer = ValueShape.integerValue(value) {
+            let number = Double(integer)
+            minimum = min(minimum ?? number, number)
+            maximum = max(maximum ?? number, number)
+        } else if formats.contains(.number), let number = ValueShape.numberValue(value) {
             minimum = min(minimum ?? number, number)
             maximum = max(maximum ?? number, number)
         } else {
@@ -155,5 +161,6 @@ public struct ParameterStats: Sendable, Hashable, Codable {
         isArray = isArray || other.isArray
         firstSeen = min(firstSeen, other.firstSeen)
         lastSeen = max(lastSeen, other.lastSeen)
+        lastRequest = 0
     }
 }

@@ -3,14 +3,14 @@ import MirrorGuardCore
 /// What learning needs from one request, read outside any lock: host, method, path segments, each parameter
 /// with its value formats, the authentication used and the body's media type.
 public struct RequestObservation: Sendable {
-    /// One parameter value.
+    /// One value that may be a parameter: identified by the fingerprint of its index-folded point name, so
+    /// a known parameter costs no string at all; the name is built only the first time an endpoint sees it.
     public struct Parameter: Sendable {
-        public var key: ParameterKey
-        /// The point it came from (for deviation hits).
-        public var pointName: String
+        /// `LazyPointName.fingerprint(foldingIndices: true)` of the point.
+        public var fingerprint: UInt64
+        /// Index of the point in `points`.
+        public var pointIndex: Int
         public var value: ArraySlice<UInt8>
-        public var formats: ValueFormats
-        public var isArrayElement: Bool
     }
 
     public var host: String
@@ -18,6 +18,8 @@ public struct RequestObservation: Sendable {
     /// Path segments, empty ones dropped (`/a//b/` → `a`, `b`).
     public var segments: [ArraySlice<UInt8>]
     public var parameters: [Parameter]
+    /// The request's points (parameter names are read from them only when needed).
+    public var points: [Point]
     public var auth: AuthSchemes
     /// Lowercased body media type without parameters, when there is a body.
     public var mediaType: String?
@@ -39,11 +41,28 @@ public struct RequestObservation: Sendable {
         "sec-fetch-user", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "content-md5", "date",
     ]
 
-    /// Cookie names that carry a session.
-    static func isSessionCookie(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return lower.contains("session") || lower == "sid" || lower.hasSuffix("sessid") || lower == "connect.sid"
-            || lower.hasSuffix("_sess") || lower == "auth" || lower.hasSuffix("_token") || lower == "token"
+    /// Cookie names that carry a session (`session`, `sid`, `PHPSESSID`, `connect.sid`, `*_sess`, `*_token`, `auth`).
+    static func isSessionCookie(_ name: String) -> Bool { isSessionCookie(Array(name.utf8)[...]) }
+
+    /// `isSessionCookie` over a cookie name's bytes.
+    static func isSessionCookie(_ name: ArraySlice<UInt8>) -> Bool {
+        let lower = name.prefix(64).map(ASCII.lower)
+        func equals(_ word: StaticString) -> Bool {
+            word.withUTF8Buffer { lower.elementsEqual($0) }
+        }
+        func hasSuffix(_ word: StaticString) -> Bool {
+            word.withUTF8Buffer { lower.count >= $0.count && lower[(lower.count - $0.count)...].elementsEqual($0) }
+        }
+        if equals("sid") || equals("auth") || equals("token") || equals("connect.sid") || hasSuffix("sessid")
+            || hasSuffix("_sess") || hasSuffix("_token") {
+            return true
+        }
+        let session: StaticString = "session"
+        return session.withUTF8Buffer { word in
+            guard lower.count >= word.count else { return false }
+            for start in 0...(lower.count - word.count) where lower[start..<(start + word.count)].elementsEqual(word) { return true }
+            return false
+        }
     }
 
     /// Reads an exchange and its extracted points.
@@ -77,89 +96,158 @@ public struct RequestObservation: Sendable {
         }
         var parameters: [Parameter] = []
         parameters.reserveCapacity(points.count)
-        for point in points {
-            guard point.role == .value, point.decoders.allSatisfy({ $0 == .gzip || $0 == .deflate }) else { continue }
-            guard let (key, isArray) = Self.parameterKey(point) else { continue }
-            if key.location == .header, key.name == "x-api-key" || key.name == "api-key" || key.name == "x-auth-token" {
-                auth.insert(.apiKey)
-            } else if key.location == .query, key.name == "api_key" || key.name == "apikey" {
-                auth.insert(.apiKey)
-            } else if key.location == .cookie, Self.isSessionCookie(key.name) {
-                auth.insert(.cookieSession)
+        for index in points.indices {
+            let location = points[index].location
+            guard points[index].role == .value, location != .path, location != .trailer,
+                  points[index].decoders.allSatisfy({ $0 == .gzip || $0 == .deflate }) else { continue }
+            switch (location, points[index].lazyName.tail) {
+            case (.header, .none):
+                // Common header names arrive pre-built (RequestParsing interns them): transport headers, except
+                // the few that carry API credentials.
+                let name = points[index].lazyName.prefix
+                guard name == "header.x-api-key" || name == "header.x-csrf-token" || name == "header.x-csrftoken" else { continue }
+                if name == "header.x-api-key" { auth.insert(.apiKey) }
+            case let (.header, .key(key, _, false)):
+                if Self.equals(key, "api-key") || Self.equals(key, "x-auth-token") { auth.insert(.apiKey) }
+            case let (.cookie, .key(key, _, false)):
+                if Self.isSessionCookie(key) { auth.insert(.cookieSession) }
+            case let (.query, .key(key, _, false)):
+                if Self.equals(key, "api_key") || Self.equals(key, "apikey") { auth.insert(.apiKey) }
+            default:
+                break
             }
-            parameters.append(Parameter(key: key, pointName: point.name, value: point.value[...],
-                                        formats: ValueShape.formats(point.value[...]), isArrayElement: isArray))
+            parameters.append(Parameter(fingerprint: points[index].lazyName.fingerprint(foldingIndices: true), pointIndex: index,
+                                        value: points[index].value[...]))
         }
         self.parameters = parameters
+        self.points = points
         self.auth = auth.isEmpty ? .none : auth
     }
 
-    /// The parameter a point names, with array indices folded (`user.emails[0]` → `user.emails[]`).
-    static func parameterKey(_ point: Point) -> (ParameterKey, Bool)? {
-        let name = point.name
-        let location: ParameterLocation
-        var rest: Substring
-        switch point.location {
-        case .query:
-            guard name.hasPrefix("query.") else { return nil }
-            location = .query
-            rest = name.dropFirst(6)
-        case .header:
-            guard name.hasPrefix("header.") else { return nil }
-            rest = name.dropFirst(7)
-            if let bracket = rest.firstIndex(of: "[") { rest = rest[..<bracket] }
-            guard !transportHeaders.contains(String(rest)), !rest.hasPrefix("sec-"), !rest.hasPrefix("x-envoy-"),
-                  !rest.hasPrefix("x-forwarded-"), !rest.hasPrefix("accept-") else { return nil }
-            location = .header
-        case .cookie:
-            guard name.hasPrefix("cookie.") else { return nil }
-            location = .cookie
-            rest = name.dropFirst(7)
-        case .body:
-            if name.hasPrefix("body.form.") {
-                location = .form
-                rest = name.dropFirst(10)
-            } else if name.hasPrefix("body.json") {
-                location = .json
-                rest = name.dropFirst(9)
-                if rest.hasPrefix(".") { rest = rest.dropFirst() }
-            } else if name.hasPrefix("body.graphql.") {
-                location = .json
-                rest = name.dropFirst(13)
-                if rest.hasPrefix("arguments.") { return nil }
-            } else if name.hasPrefix("body.multipart.") {
-                location = .multipart
-                rest = name.dropFirst(15)
-                if rest.contains(".header.") { return nil }
-            } else {
-                return nil
-            }
-        case .path, .trailer:
-            return nil
-        }
-        guard !rest.isEmpty else { return nil }
-        let (folded, isArray) = foldIndices(rest)
-        return (ParameterKey(location, folded), isArray)
+    /// The parameter behind `parameter`, or nil when its point is not one (transport headers, raw bodies,
+    /// multipart part headers): the slow path, run once per endpoint and name.
+    public func key(of parameter: Parameter) -> (ParameterKey, Bool)? {
+        guard points.indices.contains(parameter.pointIndex) else { return nil }
+        let point = points[parameter.pointIndex]
+        return Self.parameterKey(point.name, location: point.location)
     }
 
-    /// `a[0].b[12]` → (`a[].b[]`, true).
-    static func foldIndices(_ name: Substring) -> (String, Bool) {
-        guard name.contains("[") else { return (String(name), false) }
-        var result = ""
-        result.reserveCapacity(name.utf8.count)
-        var inIndex = false
-        var folded = false
-        for character in name {
-            if inIndex {
-                if character == "]" { inIndex = false; result.append("[]") }
-                else if !character.isASCII || !character.isNumber { result.append(character) }
-            } else if character == "[" {
-                inIndex = true
-                folded = true
-            } else {
-                result.append(character)
+    /// The point name of `parameter`, for deviation hits.
+    public func pointName(of parameter: Parameter) -> String {
+        points.indices.contains(parameter.pointIndex) ? points[parameter.pointIndex].name : ""
+    }
+
+    /// Compares a header, cookie or query key with a lowercase word, ignoring ASCII case.
+    private static func equals(_ bytes: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
+        word.withUTF8Buffer { bytes.count == $0.count && zip(bytes, $0).allSatisfy { ASCII.lower($0) == $1 } }
+    }
+
+    /// The parameter a point names, with array indices folded (`user.emails[0]` → `user.emails[]`). Works on
+    /// the name's UTF-8 bytes: this runs for every point of every learned request.
+    static func parameterKey(_ pointName: String, location pointLocation: PointLocation) -> (ParameterKey, Bool)? {
+        var name = pointName
+        return name.withUTF8 { bytes -> (ParameterKey, Bool)? in
+            let location: ParameterLocation
+            var start: Int
+            switch pointLocation {
+            case .query:
+                guard hasPrefix(bytes, "query.") else { return nil }
+                location = .query
+                start = 6
+            case .header:
+                guard hasPrefix(bytes, "header.") else { return nil }
+                location = .header
+                start = 7
+            case .cookie:
+                guard hasPrefix(bytes, "cookie.") else { return nil }
+                location = .cookie
+                start = 7
+            case .body:
+                if hasPrefix(bytes, "body.form.") {
+                    location = .form
+                    start = 10
+                } else if hasPrefix(bytes, "body.json") {
+                    location = .json
+                    start = bytes.count > 9 && bytes[9] == ASCII.dot ? 10 : 9
+                } else if hasPrefix(bytes, "body.graphql.") {
+                    guard !hasPrefix(bytes, "body.graphql.arguments.") else { return nil }
+                    location = .json
+                    start = 13
+                } else if hasPrefix(bytes, "body.multipart.") {
+                    location = .multipart
+                    start = 15
+                } else {
+                    return nil
+                }
+            case .path, .trailer:
+                return nil
             }
+            guard start < bytes.count else { return nil }
+            let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+            var folded = false
+            let key = String(unsafeUninitializedCapacity: rest.count) { buffer in
+                var written = 0
+                var index = 0
+                while index < rest.count {
+                    let byte = rest[index]
+                    if byte == ASCII.leftBracket {
+                        var close = index + 1
+                        while close < rest.count, rest[close] &- 0x30 < 10 { close += 1 }
+                        if close < rest.count, rest[close] == ASCII.rightBracket {
+                            buffer[written] = ASCII.leftBracket
+                            buffer[written + 1] = ASCII.rightBracket
+                            written += 2
+                            folded = true
+                            index = close + 1
+                            continue
+                        }
+                    }
+                    buffer[written] = byte
+                    written += 1
+                    index += 1
+                }
+                return written
+            }
+            switch location {
+            case .header:
+                // Repeated headers are indexed; the header is one parameter.
+                let header = folded ? String(decoding: key.utf8.prefix { $0 != ASCII.leftBracket }, as: UTF8.self) : key
+                guard isAPIHeader(header) else { return nil }
+                return (ParameterKey(.header, header), false)
+            case .multipart:
+                if key.utf8.count > 8, contains(key, ".header.") { return nil }
+            default:
+                break
+            }
+            return (ParameterKey(location, key), folded)
         }
-        return (result, folded)
+    }
+
+    /// Whether a (lowercase) header describes the API rather than the transport, the client or the mirror.
+    static func isAPIHeader(_ name: String) -> Bool {
+        if transportHeaders.contains(name) { return false }
+        for prefix in ["sec-", "x-envoy-", "x-forwarded-", "accept-"] where name.utf8.starts(with: prefix.utf8) { return false }
+        return true
+    }
+
+    private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        guard bytes.count >= prefix.utf8CodeUnitCount else { return false }
+        return prefix.withUTF8Buffer { p in
+            for index in 0..<p.count where bytes[index] != p[index] { return false }
+            return true
+        }
+    }
+
+    private static func contains(_ text: String, _ needle: StaticString) -> Bool {
+        let haystack = Array(text.utf8)
+        return needle.withUTF8Buffer { n in
+            guard haystack.count >= n.count else { return false }
+            for start in 0...(haystack.count - n.count) {
+                var matched = true
+                for offset in 0..<n.count where haystack[start + offset] != n[offset] { matched = false; break }
+                if matched { return true }
+            }
+            return false
+        }
     }
 }

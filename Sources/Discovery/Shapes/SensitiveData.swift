@@ -72,11 +72,12 @@ public enum SensitiveData {
         if letters == 0 && (13...19).contains(digits) && others == 0 && isPaymentCard(value) { result.insert(.paymentCard) }
         if letters >= 2 && digits >= 13 && others == 0 && isIBAN(value) { result.insert(.iban) }
         if count == 20 && digits + letters == 20 && isAWSKey(value) { result.insert(.awsKey) }
-        let leaf = leafName(name)
-        if count == 11 && digits == 9 && separators == 2 && (leaf.contains("ssn") || leaf.contains("social")) && isSSN(value) {
-            result.insert(.nationalID)
+        // Name hints are read only for values that could need them.
+        if count == 11 && digits == 9 && separators == 2 && isSSN(value) {
+            let leaf = leafName(name)
+            if leaf.contains("ssn") || leaf.contains("social") { result.insert(.nationalID) }
         }
-        if letters == 0 && (8...15).contains(digits) && !result.contains(.paymentCard) && isPhone(value, name: leaf) {
+        if letters == 0 && (8...15).contains(digits) && !result.contains(.paymentCard) && isPhone(value, name: name) {
             result.insert(.phone)
         }
         return result
@@ -93,6 +94,8 @@ public enum SensitiveData {
     static func isPaymentCard(_ value: ArraySlice<UInt8>) -> Bool {
         let digits = value.filter { $0 &- 0x30 < 10 }.map { Int($0 - 0x30) }
         guard (13...19).contains(digits.count) else { return false }
+        // Repeated digits (`0000…`, test ids) are not cards even when Luhn-valid.
+        if digits.allSatisfy({ $0 == digits[0] }) { return false }
         let prefix2 = digits[0] * 10 + digits[1]
         let prefix4 = prefix2 * 100 + digits[2] * 10 + digits[3]
         let known = digits[0] == 4 || (51...55).contains(prefix2) || (2221...2720).contains(prefix4) || prefix2 == 34
@@ -112,6 +115,11 @@ public enum SensitiveData {
 
     /// ISO 13616: country letters, two check digits, then the basic account number; mod 97 must be 1.
     static func isIBAN(_ value: ArraySlice<UInt8>) -> Bool {
+        // Cheap shape check first: two letters, two digits (hex tokens rarely start that way).
+        var index = value.startIndex
+        guard ASCII.upper(value[index]) &- 0x41 < 26, ASCII.upper(value[index + 1]) &- 0x41 < 26,
+              value[index + 2] &- 0x30 < 10, value[index + 3] &- 0x30 < 10 else { return false }
+        index += 4
         let compact = value.filter { $0 != ASCII.space }.map(ASCII.upper)
         guard (15...34).contains(compact.count), compact[0] &- 0x41 < 26, compact[1] &- 0x41 < 26,
               compact[2] &- 0x30 < 10, compact[3] &- 0x30 < 10 else { return false }
@@ -141,10 +149,11 @@ public enum SensitiveData {
     }
 
     /// A phone number: `+` and 8–15 digits (E.164), or a field named for a phone with 8–15 digits.
-    static func isPhone(_ value: ArraySlice<UInt8>, name: String) -> Bool {
-        let named = name.contains("phone") || name.contains("mobile") || name == "tel" || name.hasPrefix("tel_") || name.contains("msisdn")
+    static func isPhone(_ value: ArraySlice<UInt8>, name fullName: String) -> Bool {
         guard value.allSatisfy({ $0 &- 0x30 < 10 || $0 == ASCII.space || $0 == ASCII.minus || $0 == ASCII.plus
             || $0 == ASCII.leftParen || $0 == ASCII.rightParen || $0 == ASCII.dot }) else { return false }
-        return named || value.first == ASCII.plus
+        if value.first == ASCII.plus { return true }
+        let name = leafName(fullName)
+        return name.contains("phone") || name.contains("mobile") || name == "tel" || name.hasPrefix("tel_") || name.contains("msisdn")
     }
 }

@@ -67,6 +67,11 @@ public enum ValueShape {
             case ASCII.plus, ASCII.slash, ASCII.equals: base64Extra += 1
             default: others += 1
             }
+            // Any other byte (space, `?`, `%`, `&`, …) rules out every format but a URL: stop reading.
+            if others > 0 { break }
+        }
+        if others > 0 {
+            return count > 10 && (value[value.startIndex] | 0x20) == 0x68 && isHTTPURL(value) ? .url : []
         }
         let letters = lower + upper
         var result: ValueFormats = []
