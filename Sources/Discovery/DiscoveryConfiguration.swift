@@ -6,6 +6,8 @@ public struct DiscoveryConfiguration: Sendable, Hashable {
     public var maxEndpointsPerHost = 1_000
     /// Path-tree nodes per host (bounds memory whatever the paths look like). Default 10,000.
     public var maxNodesPerHost = 10_000
+    /// Parameters learned across all hosts and endpoints (each costs well under 1 KiB). Default 50,000.
+    public var maxTotalParameters = 50_000
     /// Path segments read; deeper ones fold into one trailing parameter. Default 12.
     public var maxPathDepth = 12
     /// Literal children one path position keeps before the rarely seen ones fold into a parameter. Default 32.

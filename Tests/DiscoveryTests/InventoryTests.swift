@@ -132,6 +132,7 @@ struct InventoryTests {
         configuration.maxNodesPerHost = 500
         configuration.maxEndpointsPerHost = 100
         configuration.maxHosts = 3
+        configuration.maxTotalParameters = 1_000
         var api = SyntheticAPI()
         var inventory = Inventory()
         for index in 0..<20 {
@@ -160,6 +161,8 @@ struct InventoryTests {
             #expect(endpoint.template.steps.count <= configuration.maxPathDepth)
         }
         #expect(inventory.endpoints().contains { $0.stats.droppedParameters > 0 })
+        #expect(inventory.totalParameters <= 1_000)
+        #expect(inventory.endpoints().reduce(0) { $0 + $1.stats.parameters.count } <= 1_000)
     }
 
     @Test("the inventory survives encoding and decoding unchanged")

@@ -21,6 +21,26 @@ extension BenchmarkMain {
     /// inventory), on the typical mix; and memory per endpoint on a wide synthetic API.
     static func discovery() {
         let analyzer = Analyzer(decompressor: ZlibBodyDecompressor())
+        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+        // A wide API: 1,000 endpoints with 12 parameters each, learned from 20 requests per endpoint.
+        let before = residentBytes()
+        var wide = Inventory()
+        var wideConfiguration = DiscoveryConfiguration()
+        wideConfiguration.maxEndpointsPerHost = 10_000
+        for round in 0..<20 {
+            for endpoint in 0..<1_000 {
+                let query = (0..<12).map { "p\($0)=\(round * 7 + $0)" }.joined(separator: "&")
+                let request = HTTPRequest(method: "GET", target: "/\(words[endpoint / 100])/\(words[endpoint / 10 % 10])/\(words[endpoint % 10])/\(round + 1)?\(query)",
+                                          headers: [("Host", "wide.example")])
+                let exchange = Exchange(request: request, receivedAt: Timestamp(nanosecondsSinceEpoch: Int64(round)))
+                _ = wide.learn(RequestObservation(exchange: exchange, points: analyzer.analyze(exchange).points), configuration: wideConfiguration)
+
+            }
+        }
+        let after = residentBytes()
+        let endpoints = wide.totals.endpoints
+        let snapshot = (try? JSONEncoder().encode(wide).count) ?? 0
+        print("discovery memory: \(endpoints) endpoints × 12 parameters use \(format(Double(after &- before) / Double(max(endpoints, 1)) / 1024)) KiB of resident memory per endpoint (RSS growth); snapshot \(format(Double(snapshot) / Double(max(endpoints, 1)) / 1024)) KiB per endpoint")
         let exchanges = frame(stream("benign", count: 20_000)).enumerated().map { index, request in
             Exchange(request: request, receivedAt: Timestamp(nanosecondsSinceEpoch: Int64(index) * 1_000_000))
         }
@@ -70,25 +90,5 @@ extension BenchmarkMain {
         let learning = Double(analyseAndLearn) - Double(analyseOnly)
         print("discovery learning, typical mix: \(format(Double(learningOnly) / count / 1000)) µs/request timed around learning (\(format(learning / count / 1000)) µs by difference; analysis alone \(format(Double(analyseOnly) / count / 1000)) µs; best of 5, one core); \(format(Double(parameters) / count)) candidate points/request → \(totals.endpoints) endpoints, \(totals.parameters) parameters")
 
-        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
-        // A wide API: 1,000 endpoints with 12 parameters each, learned from 20 requests per endpoint.
-        let before = residentBytes()
-        var wide = Inventory()
-        var wideConfiguration = DiscoveryConfiguration()
-        wideConfiguration.maxEndpointsPerHost = 10_000
-        for round in 0..<20 {
-            for endpoint in 0..<1_000 {
-                let query = (0..<12).map { "p\($0)=\(round * 7 + $0)" }.joined(separator: "&")
-                let request = HTTPRequest(method: "GET", target: "/\(words[endpoint / 100])/\(words[endpoint / 10 % 10])/\(words[endpoint % 10])/\(round + 1)?\(query)",
-                                          headers: [("Host", "wide.example")])
-                let exchange = Exchange(request: request, receivedAt: Timestamp(nanosecondsSinceEpoch: Int64(round)))
-                _ = wide.learn(RequestObservation(exchange: exchange, points: analyzer.analyze(exchange).points), configuration: wideConfiguration)
-
-            }
-        }
-        let after = residentBytes()
-        let endpoints = wide.totals.endpoints
-        let snapshot = (try? JSONEncoder().encode(wide).count) ?? 0
-        print("discovery memory: \(endpoints) endpoints × 12 parameters use \(format(Double(after &- before) / Double(max(endpoints, 1)) / 1024)) KiB of resident memory per endpoint (RSS growth); snapshot \(format(Double(snapshot) / Double(max(endpoints, 1)) / 1024)) KiB per endpoint")
     }
 }

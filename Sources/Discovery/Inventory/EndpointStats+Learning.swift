@@ -3,7 +3,7 @@ import MirrorGuardCore
 extension EndpointStats {
     /// Learns one request, or — once the endpoint is learned — counts it and reports how it deviates.
     mutating func learn(_ observation: RequestObservation, configuration: DiscoveryConfiguration, route: [RouteStep],
-                        hits: inout [Hit]) {
+                        hits: inout [Hit], parameterBudget: inout Int) {
         let time = observation.time
         requests += 1
         firstSeen = min(firstSeen, time)
@@ -47,7 +47,8 @@ extension EndpointStats {
                 }
                 continue
             }
-            guard parameterCount < Self.maxParameters else { droppedParameters += 1; continue }
+            guard parameterCount < Self.maxParameters, parameterBudget > 0 else { droppedParameters += 1; continue }
+            parameterBudget -= 1
             var stats = ParameterStats()
             stats.sensitive = SensitiveData.kinds(forName: key.name)
             stats.isArray = isArray

@@ -21,18 +21,21 @@ public struct HostInventory: Sendable, Hashable, Codable {
     public init() {}
 
     /// Learns one request; returns the deviations from learned endpoints (empty while learning).
-    public mutating func learn(_ observation: RequestObservation, configuration: DiscoveryConfiguration) -> [Hit] {
+    /// `parameterBudget`: parameters the whole inventory may still add; decreased by what this request adds.
+    public mutating func learn(_ observation: RequestObservation, configuration: DiscoveryConfiguration,
+                               parameterBudget: inout Int) -> [Hit] {
         var route: [RouteStep] = []
         route.reserveCapacity(observation.segments.count)
         var hits: [Hit] = []
         var dropped = false
         var budget = Budget(nodes: configuration.maxNodesPerHost - nodeCount,
-                            endpoints: configuration.maxEndpointsPerHost - endpointCount)
+                            endpoints: configuration.maxEndpointsPerHost - endpointCount, parameters: parameterBudget)
         var needsRecount = false
         Self.walk(&root, segments: observation.segments[...], depth: 0, observation: observation,
                   configuration: configuration, route: &route, hits: &hits, budget: &budget,
                   dropped: &dropped, recount: &needsRecount)
         if dropped { droppedRequests += 1 } else { requests += 1 }
+        parameterBudget = budget.parameters
         if needsRecount {
             nodeCount = root.nodeCount
             endpointCount = root.endpointCount
@@ -47,6 +50,7 @@ public struct HostInventory: Sendable, Hashable, Codable {
     struct Budget {
         var nodes: Int
         var endpoints: Int
+        var parameters: Int
     }
 
     private static func walk(_ node: inout PathNode, segments: ArraySlice<ArraySlice<UInt8>>, depth: Int,
@@ -140,7 +144,8 @@ public struct HostInventory: Sendable, Hashable, Codable {
             budget.endpoints -= 1
             node.methods[method] = EndpointStats()
         }
-        node.methods[method, default: EndpointStats()].learn(observation, configuration: configuration, route: route, hits: &hits)
+        node.methods[method, default: EndpointStats()].learn(observation, configuration: configuration, route: route, hits: &hits,
+                                                                   parameterBudget: &budget.parameters)
     }
 
     /// A deviation hit for `observation` on the endpoint at `route`.

@@ -19,6 +19,8 @@ public struct Inventory: Sendable, Hashable, Codable {
     public var skippedStatic = 0
     /// Requests with attack hits (scanners included), never learned from.
     public var skippedAttacks = 0
+    /// Parameters learned across every host (bounded by `maxTotalParameters`).
+    public var totalParameters = 0
 
     public init() {}
 
@@ -43,7 +45,11 @@ public struct Inventory: Sendable, Hashable, Codable {
             guard hosts.count < configuration.maxHosts else { droppedHosts += 1; return [] }
             hosts[host] = HostInventory()
         }
-        return hosts[host, default: HostInventory()].learn(observation, configuration: configuration)
+        var budget = configuration.maxTotalParameters - totalParameters
+        let before = budget
+        let hits = hosts[host, default: HostInventory()].learn(observation, configuration: configuration, parameterBudget: &budget)
+        totalParameters += before - budget
+        return hits
     }
 
     /// Every endpoint of `host` (all hosts when nil), sorted by host, path, method.

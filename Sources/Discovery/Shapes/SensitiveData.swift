@@ -115,11 +115,11 @@ public enum SensitiveData {
 
     /// ISO 13616: country letters, two check digits, then the basic account number; mod 97 must be 1.
     static func isIBAN(_ value: ArraySlice<UInt8>) -> Bool {
-        // Cheap shape check first: two letters, two digits (hex tokens rarely start that way).
-        var index = value.startIndex
+        // Cheap shape check first: two letters, two digits (hex tokens rarely start that way). Callers pass ≥ 9 bytes.
+        guard value.count >= 4 else { return false }
+        let index = value.startIndex
         guard ASCII.upper(value[index]) &- 0x41 < 26, ASCII.upper(value[index + 1]) &- 0x41 < 26,
               value[index + 2] &- 0x30 < 10, value[index + 3] &- 0x30 < 10 else { return false }
-        index += 4
         let compact = value.filter { $0 != ASCII.space }.map(ASCII.upper)
         guard (15...34).contains(compact.count), compact[0] &- 0x41 < 26, compact[1] &- 0x41 < 26,
               compact[2] &- 0x30 < 10, compact[3] &- 0x30 < 10 else { return false }

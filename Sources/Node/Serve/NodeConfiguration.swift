@@ -156,6 +156,7 @@ extension NodeConfiguration {
         ("discovery", "max_hosts", "hosts learned (further hosts are counted, not learned)", { c, v in int(v, 1...100_000).map { c.discovery.maxHosts = $0; return nil } ?? "expected a positive integer" }),
         ("discovery", "max_endpoints_per_host", "endpoints (method + template) per host", { c, v in int(v, 1...1_000_000).map { c.discovery.maxEndpointsPerHost = $0; return nil } ?? "expected a positive integer" }),
         ("discovery", "max_nodes_per_host", "path-tree nodes per host", { c, v in int(v, 1...10_000_000).map { c.discovery.maxNodesPerHost = $0; return nil } ?? "expected a positive integer" }),
+        ("discovery", "max_total_parameters", "parameters learned across all hosts and endpoints", { c, v in int(v, 1...10_000_000).map { c.discovery.maxTotalParameters = $0; return nil } ?? "expected a positive integer" }),
         ("discovery", "static_extensions", "file extensions of static assets, not learned", { c, v in
             c.discovery.staticExtensions = Set(v.split(separator: ",").map { String($0).trimmingCharactersInSpaces().lowercased() }.filter { !$0.isEmpty })
             return nil
@@ -304,6 +305,7 @@ extension NodeConfiguration {
         case ("discovery", "max_hosts"): return "\(discovery.maxHosts)"
         case ("discovery", "max_endpoints_per_host"): return "\(discovery.maxEndpointsPerHost)"
         case ("discovery", "max_nodes_per_host"): return "\(discovery.maxNodesPerHost)"
+        case ("discovery", "max_total_parameters"): return "\(discovery.maxTotalParameters)"
         case ("discovery", "static_extensions"): return "[" + discovery.staticExtensions.sorted().joined(separator: ", ") + "]"
         case ("discovery", "save_interval_seconds"): return "\(discoverySaveIntervalSeconds)"
         default: return ""
