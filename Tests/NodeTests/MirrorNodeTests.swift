@@ -121,3 +121,45 @@ struct MirrorNodeTests {
         #expect(grown < 30_000_000, "resident memory grew by \(grown) bytes")
     }
 }
+
+extension MirrorNodeTests {
+    @Test("webhook: each new attack is POSTed as JSON, retried after a failure; a dead hook is counted and never blocks")
+    func webhook() async throws {
+        let receiver = try HookReceiver(statuses: [500, 200])
+        defer { receiver.stop() }
+        let (node, _, folder) = try await startNode {
+            $0.webhookURL = "http://127.0.0.1:\(receiver.port)/hook"
+            $0.webhookAttempts = 3
+            $0.webhookTimeoutSeconds = 2
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let attack = "GET /item?id=1%27%20OR%20%271%27=%271 HTTP/1.1\r\nHost: shop.example\r\nX-Request-ID: w1\r\n\r\n"
+        _ = try RawHTTP.exchange(port: node.mirrorPort, bytes: Array((attack + attack).utf8), responses: 2)
+        #expect(eventually { receiver.received.count == 2 })
+        let body = try #require(receiver.received.last)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(json["event"] as? String == "attack.new")
+        #expect((json["attack"] as? [String: Any])?["type"] as? String == "sqli")
+        #expect((json["first_hit"] as? [String: Any])?["request_id"] as? String == "w1")
+        #expect(receiver.received[0] == receiver.received[1], "the retry sends the same notification")
+        // The second copy joined the same attack: no second notification.
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(receiver.received.count == 2)
+        let metrics = try RawHTTP.get(port: node.adminPort, path: "/metrics").body
+        #expect(metrics.contains("mirrorguard_webhook_failures_total 0"))
+        await node.shutdown()
+
+        // A hook that is down: delivery fails after its attempts, is counted, and copies are still answered.
+        let deadPort = RawHTTP.freePort()
+        let (dead, _, deadFolder) = try await startNode {
+            $0.webhookURL = "http://127.0.0.1:\(deadPort)/hook"
+            $0.webhookAttempts = 2
+            $0.webhookTimeoutSeconds = 1
+        }
+        defer { try? FileManager.default.removeItem(atPath: deadFolder) }
+        let responses = try RawHTTP.exchange(port: dead.mirrorPort, bytes: Array((attack + attack + attack).utf8), responses: 3)
+        #expect(responses.count == 3)
+        #expect(try eventually { try RawHTTP.get(port: dead.adminPort, path: "/metrics").body.contains("mirrorguard_webhook_failures_total 1") })
+        await dead.shutdown()
+    }
+}

@@ -103,3 +103,74 @@ func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows
     }
     return try condition()
 }
+
+/// A real HTTP receiver on loopback for webhook tests: answers each request with the next scripted status
+/// (the last one repeats) and keeps the bodies it received.
+final class HookReceiver: @unchecked Sendable {
+    private let listener: Int32
+    private let lock = NSLock()
+    private var bodies: [String] = []
+    private var statuses: [Int]
+    let port: Int
+
+    init(statuses: [Int]) throws {
+        self.statuses = statuses
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        listener = descriptor
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0, listen(descriptor, 16) == 0 else { throw RawHTTP.Failure(description: "hook receiver: bind/listen failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in self.serve() }
+        thread.start()
+    }
+
+    /// Bodies received so far.
+    var received: [String] { lock.withLock { bodies } }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func serve() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 { return }
+            var data: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var bodyStart: Int?
+            var expected = 0
+            while true {
+                let count = recv(connection, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                data += buffer[0..<count]
+                if bodyStart == nil, let end = Bytes.firstRange(of: Array("\r\n\r\n".utf8), in: data) {
+                    bodyStart = end + 4
+                    let head = String(decoding: data[0..<end], as: UTF8.self).lowercased()
+                    for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+                        expected = Int(line.dropFirst(15).trimmingCharacters(in: CharacterSet.whitespaces)) ?? 0
+                    }
+                }
+                if let start = bodyStart, data.count - start >= expected { break }
+            }
+            let body = bodyStart.map { String(decoding: data[$0...], as: UTF8.self) } ?? ""
+            let status = lock.withLock { () -> Int in
+                bodies.append(body)
+                return statuses.count > 1 ? statuses.removeFirst() : (statuses.first ?? 200)
+            }
+            let response = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            _ = response.withCString { send(connection, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            close(connection)
+        }
+    }
+}
