@@ -33,6 +33,16 @@ struct MirrorIdentityTests {
         #expect(exchange.connection.clientAddress == "203.0.113.5")
     }
 
+    @Test("Envoy's x-envoy-external-address wins over its shadow copy's placeholder X-Forwarded-For")
+    func envoyExternalAddress() {
+        let exchange = identity.exchange(for: request([("X-Forwarded-For", "192.0.2.2,192.0.2.2"), ("X-Envoy-External-Address", "203.0.113.9")]),
+                                         peerAddress: "127.0.0.1", peerPort: nil, anomalies: [], receivedAt: nil)
+        #expect(exchange.connection.clientAddress == "203.0.113.9")
+        let untrusted = identity.exchange(for: request([("X-Envoy-External-Address", "203.0.113.9")]),
+                                          peerAddress: "198.51.100.77", peerPort: 1, anomalies: [], receivedAt: nil)
+        #expect(untrusted.connection.clientAddress == "198.51.100.77")
+    }
+
     @Test("untrusted senders: forwarding headers ignored and analysed as client input")
     func untrusted() {
         let exchange = identity.exchange(for: request([("X-Real-IP", "1.2.3.4"), ("X-Forwarded-Host", "evil.test"), ("Host", "a.test")]),

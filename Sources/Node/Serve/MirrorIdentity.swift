@@ -8,7 +8,7 @@ public struct MirrorIdentity: Sendable {
     public var trusted: TrustedNetworks
 
     /// Headers the mirror configuration adds (never client input); removed before analysis when the sender is trusted.
-    public static let mirrorHeaders: [String] = ["x-real-ip", "x-server-addr", "x-server-port", "x-forwarded-proto", "x-scheme", "x-mirrorguard-source"]
+    public static let mirrorHeaders: [String] = ["x-real-ip", "x-server-addr", "x-server-port", "x-forwarded-proto", "x-scheme", "x-mirrorguard-source", "x-envoy-external-address"]
 
     public init(trusted: TrustedNetworks = .defaults) {
         self.trusted = trusted
@@ -25,6 +25,12 @@ public struct MirrorIdentity: Sendable {
         if believed {
             if let real = headers.firstString("x-real-ip").map({ $0.trimmingCharactersInSpaces() }), IPAddress.parse(real) != nil {
                 connection.clientAddress = real
+                connection.clientPort = nil
+            } else if let external = headers.firstString("x-envoy-external-address").map({ $0.trimmingCharactersInSpaces() }),
+                      IPAddress.parse(external) != nil {
+                // Envoy (and Istio) record the external client here; on shadow copies Envoy 1.40 fills
+                // X-Forwarded-For with a placeholder address (192.0.2.2), so this header comes first.
+                connection.clientAddress = external
                 connection.clientPort = nil
             } else if let forwarded = headers.values("x-forwarded-for").last.map({ String(lossyUTF8: $0) }),
                       let client = Self.clientFromForwardedFor(forwarded, trusted: trusted) {

@@ -20,7 +20,7 @@ public enum ProxySnippets {
     }
 
     /// Sources with a snippet.
-    public static let sources = ["nginx", "envoy", "istio", "traefik", "kong"]
+    public static let sources = ["nginx", "envoy", "istio", "istio-envoy", "traefik", "kong"]
 
     /// The snippet for `source`, or nil for an unknown source.
     public static func snippet(for source: String, options: Options) -> String? {
@@ -28,6 +28,7 @@ public enum ProxySnippets {
         case "nginx": return nginx(options)
         case "envoy": return envoy(options)
         case "istio": return istio(options)
+        case "istio-envoy": return istioEnvoy(options)
         case "traefik": return traefik(options)
         case "kong": return kong(options)
         default: return nil
@@ -79,7 +80,9 @@ public enum ProxySnippets {
     static func envoy(_ options: Options) -> String {
         """
         # MirrorGuard mirror for Envoy (static bootstrap). The route mirrors every request to the `mirrorguard`
-        # cluster; Envoy appends `-shadow` to the copy's Host, which the node removes.
+        # cluster; Envoy appends `-shadow` to the copy's Host, which the node removes. Envoy never waits for the
+        # shadow before answering the client. It sets X-Forwarded-For and X-Forwarded-Proto itself
+        # (use_remote_address) and replaces an external X-Request-ID with its own unless preserve_external_request_id.
         static_resources:
           listeners:
           - name: ingress
@@ -99,6 +102,8 @@ public enum ProxySnippets {
                       - match: { prefix: "/" }
                         request_headers_to_add:
                         - header: { key: x-real-ip, value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" }
+                          append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                        - header: { key: x-server-addr, value: "%DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%" }
                           append_action: OVERWRITE_IF_EXISTS_OR_ADD
                         - header: { key: x-server-port, value: "\(options.listenPort)" }
                           append_action: OVERWRITE_IF_EXISTS_OR_ADD
@@ -120,6 +125,9 @@ public enum ProxySnippets {
           - name: mirrorguard
             type: STRICT_DNS
             connect_timeout: 0.25s
+            # Bound what a slow or stalled node can hold inside Envoy; shadows beyond these are dropped.
+            circuit_breakers:
+              thresholds: [{ max_connections: 256, max_pending_requests: 256, max_requests: 1024 }]
             load_assignment:
               cluster_name: mirrorguard
               endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: \(options.node.host), port_value: \(options.node.port) } } } }] }]
@@ -131,7 +139,9 @@ public enum ProxySnippets {
         """
         # MirrorGuard mirror for Istio: a ServiceEntry for the node and a VirtualService that mirrors to it.
         # Replace `app.example.com` and `app` with your host and service. Istio (Envoy) appends `-shadow` to the
-        # copy's Host; the node removes it.
+        # copy's Host; the node removes it. `mirrorguard config istio-envoy` prints the Envoy configuration this
+        # becomes (what the tests run). The node reads the client from X-Forwarded-For: add your ingress
+        # gateway's network to mirror.trusted_networks if it is not private.
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata:
@@ -164,10 +174,69 @@ public enum ProxySnippets {
         """
     }
 
+    /// What Istio renders for the VirtualService `mirror` above, as a standalone Envoy bootstrap: the sidecar's
+    /// route with `request_mirror_policies` (runtime fraction in millionths, as Istio writes `mirrorPercentage`),
+    /// the `outbound|PORT||HOST` cluster of the ServiceEntry, no MirrorGuard-specific headers (the node reads
+    /// X-Forwarded-For and the Envoy request id), and the `-shadow` host suffix Envoy appends.
+    static func istioEnvoy(_ options: Options) -> String {
+        let cluster = "outbound|\(options.node.port)||mirrorguard.internal"
+        return """
+        # What Istio's Envoy runs for `mirrorguard config istio` (VirtualService mirror + ServiceEntry), as a
+        # standalone bootstrap for testing outside a mesh. Istio writes mirrorPercentage 100.0 as 1,000,000 per
+        # million; the copy's Host gets `-shadow` appended unless the route sets disable_shadow_host_suffix_append.
+        static_resources:
+          listeners:
+          - name: virtualInbound
+            address: { socket_address: { address: 0.0.0.0, port_value: \(options.listenPort) } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: inbound_\(options.listenPort)
+                  use_remote_address: true
+                  route_config:
+                    name: "\(options.listenPort)"
+                    virtual_hosts:
+                    - name: "app.example.com:\(options.listenPort)"
+                      domains: ["*"]
+                      routes:
+                      - name: default
+                        match: { prefix: "/" }
+                        route:
+                          cluster: "outbound|\(options.backend.port)||app"
+                          timeout: 0s
+                          request_mirror_policies:
+                          - cluster: "\(cluster)"
+                            runtime_fraction: { default_value: { numerator: 1000000, denominator: MILLION } }
+                            trace_sampled: false
+                  http_filters:
+                  - name: envoy.filters.http.router
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+          clusters:
+          - name: "outbound|\(options.backend.port)||app"
+            type: STRICT_DNS
+            connect_timeout: 10s
+            load_assignment:
+              cluster_name: "outbound|\(options.backend.port)||app"
+              endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: \(options.backend.host), port_value: \(options.backend.port) } } } }] }]
+          - name: "\(cluster)"
+            type: STRICT_DNS
+            connect_timeout: 10s
+            load_assignment:
+              cluster_name: "\(cluster)"
+              endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: \(options.node.host), port_value: \(options.node.port) } } } }] }]
+
+        """
+    }
+
     static func traefik(_ options: Options) -> String {
         """
         # MirrorGuard mirror for Traefik (dynamic configuration, file provider). Traefik mirrors the body too, but
         # skips copying bodies larger than maxBodySize (such requests reach the node without their body).
+        # Static configuration to go with it (command line or traefik.yml):
+        #   traefik --entryPoints.web.address=:\(options.listenPort) --providers.file.filename=mirrorguard-traefik.yaml
+        # Traefik sends X-Forwarded-For/-Host/-Proto with the copy; it adds no request id.
         http:
           routers:
             app:
