@@ -7,7 +7,7 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Print proxy mirror configurations; check or print the node configuration.",
-        subcommands: [Snippet.self, Check.self, Defaults.self]
+        subcommands: [Snippet.self, Check.self, Defaults.self, ConfigTestCommand.self]
     )
 
     struct Snippet: ParsableCommand {

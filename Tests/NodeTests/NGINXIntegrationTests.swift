@@ -201,6 +201,11 @@ struct NGINXIntegrationTests {
         #expect(hit.requestID?.count == 32, "NGINX's $request_id travels as X-Request-ID")
         #expect(!hit.request.contains("X-Real-IP"), "headers the mirror added are not analysed or stored as client input")
         #expect(node.counts.dropped == 0)
+        let probe = await runMirrorguard(["config", "test", "nginx", "--through", "http://127.0.0.1:\(nginx.port)", "--host", "shop.test",
+                                          "--admin", "127.0.0.1:\(node.adminPort)", "--token", "test-token"])
+        #expect(probe.status == 0, "\(probe.stdout) \(probe.stderr)")
+        #expect(probe.stdout.contains("client     127.0.0.1  (from x-real-ip)"))
+        #expect(probe.stdout.contains("host       shop.test"))
 
         // Zero impact: with the node gone, clients still get the backend's answers.
         await node.shutdown()

@@ -169,3 +169,19 @@ struct RequestMaskingTests {
         #expect(RequestMasking.render(request).utf8.count <= RequestMasking.maxBytes)
     }
 }
+
+@Suite("Recent copies ring")
+struct RecentCopiesTests {
+    @Test("keeps the last 32, newest first")
+    func bounded() {
+        let ring = RecentCopies()
+        for index in 0..<40 {
+            ring.record(RecentCopy(time: Timestamp(nanosecondsSinceEpoch: Int64(index)), sender: "s", senderTrusted: true, client: "c",
+                                   clientSource: "x-real-ip", host: "h", hostHeader: "h", requestID: nil, scheme: nil, server: nil,
+                                   method: "GET", target: "/\(index)"))
+        }
+        let copies = ring.newestFirst
+        #expect(copies.count == RecentCopies.capacity)
+        #expect(copies.map(\.target) == (8..<40).reversed().map { "/\($0)" })
+    }
+}

@@ -152,6 +152,16 @@ struct ProxyIntegrationTests {
         #expect(hit.clientAddress == "127.0.0.1", "\(source): the client as the proxy saw it")
         if source != "traefik" { #expect(hit.requestID?.isEmpty == false, "\(source): Envoy's x-request-id travels with the copy") }
         #expect(node.counts.dropped == 0)
+
+        // `config test` proves the path in one step and shows how the copy was read.
+        let probe = await runMirrorguard(["config", "test", source == "istio-envoy" ? "istio" : source,
+                                          "--through", "http://127.0.0.1:\(proxy.port)", "--host", "shop.test",
+                                          "--admin", "127.0.0.1:\(node.adminPort)", "--token", "test-token"])
+        #expect(probe.status == 0, "\(source): \(probe.stdout) \(probe.stderr)")
+        #expect(probe.stdout.contains("client     127.0.0.1"))
+        #expect(probe.stdout.contains("host       shop.test"))
+        #expect(probe.stdout.contains("ok    the client address comes from"))
+        if source != "traefik" { #expect(probe.stdout.contains("-shadow removed")) }
         await node.shutdown()
         await backend.stop()
     }
@@ -175,5 +185,15 @@ struct ProxyIntegrationTests {
         }
         await stalled.stop()
         await backend.stop()
+    }
+}
+
+/// Runs the built `mirrorguard` on its own thread, so the cooperative pool stays free for the node's admin API.
+func runMirrorguard(_ arguments: [String]) async -> (status: Int32, stdout: String, stderr: String) {
+    await withCheckedContinuation { continuation in
+        Thread {
+            let result = (try? BinaryTests.run(arguments, stdin: [])) ?? (-1, "", "could not start mirrorguard")
+            continuation.resume(returning: result)
+        }.start()
     }
 }

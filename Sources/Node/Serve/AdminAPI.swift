@@ -14,6 +14,8 @@ struct AdminState: Sendable {
     let counts: @Sendable () -> PipelineCounts
     /// The learned API, when discovery is on.
     var discovery: APIDiscovery? = nil
+    /// The last copies' identities, newest first.
+    var recentCopies: @Sendable () -> [RecentCopy] = { [] }
 }
 
 /// The admin application (Hummingbird): `/healthz`, `/readyz`, `/metrics`, the REST API under `/api/v1`
@@ -147,6 +149,29 @@ enum AdminAPI {
                 if index > 0 { writer.comma() }
                 writer.raw("{"); writer.key("time"); writer.string(ISO8601.format(entry.0)); writer.comma()
                 writer.key("hits"); writer.integer(entry.1); writer.raw("}")
+            }
+            writer.raw("]}")
+            return json(writer)
+        }
+        api.get("sources/recent") { _, _ in
+            var writer = JSONWriter()
+            writer.raw("{"); writer.key("copies"); writer.raw("[")
+            for (index, copy) in state.recentCopies().enumerated() {
+                if index > 0 { writer.comma() }
+                writer.raw("{")
+                writer.key("time"); writer.string(ISO8601.format(copy.time)); writer.comma()
+                writer.key("sender"); writer.string(copy.sender); writer.comma()
+                writer.key("sender_trusted"); writer.bool(copy.senderTrusted); writer.comma()
+                writer.key("client"); writer.string(copy.client); writer.comma()
+                writer.key("client_from"); writer.string(copy.clientSource); writer.comma()
+                writer.key("host"); writer.string(copy.host); writer.comma()
+                writer.key("host_header"); writer.string(copy.hostHeader); writer.comma()
+                writer.key("request_id"); writer.optionalString(copy.requestID); writer.comma()
+                writer.key("scheme"); writer.optionalString(copy.scheme); writer.comma()
+                writer.key("server"); writer.optionalString(copy.server); writer.comma()
+                writer.key("method"); writer.string(copy.method); writer.comma()
+                writer.key("target"); writer.string(copy.target)
+                writer.raw("}")
             }
             writer.raw("]}")
             return json(writer)

@@ -32,6 +32,8 @@ final class AnalysisPipeline: @unchecked Sendable {
     private let writer: EventWriter
     private let metrics: NodeMetrics
     private let discovery: APIDiscovery?
+    /// The last copies' identities, for `config test`.
+    let recent = RecentCopies()
     private var workers: [Thread] = []
     private let countsLock = NSLock()
     private var counts = PipelineCounts()
@@ -86,6 +88,8 @@ final class AnalysisPipeline: @unchecked Sendable {
             let start = DispatchTime.now().uptimeNanoseconds
             let exchange = identity.exchange(for: job.request, peerAddress: job.peerAddress, peerPort: job.peerPort,
                                              anomalies: job.anomalies, receivedAt: job.receivedAt)
+            recent.record(RecentCopies.copy(of: exchange, request: job.request, peerAddress: job.peerAddress,
+                                            trusted: identity.trusts(job.peerAddress)))
             let analysis = analyzer.analyze(exchange)
             metrics.analysisDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             for anomaly in analysis.anomalies { metrics.anomaly(anomaly.kind) }

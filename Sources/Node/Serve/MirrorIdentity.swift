@@ -14,6 +14,9 @@ public struct MirrorIdentity: Sendable {
         self.trusted = trusted
     }
 
+    /// Whether forwarding headers from `peerAddress` are believed.
+    func trusts(_ peerAddress: String?) -> Bool { peerAddress.map(trusted.contains) ?? false }
+
     /// Builds the exchange for `request` received from `peer` (address and port of the sender).
     public func exchange(for request: HTTPRequest, peerAddress: String?, peerPort: Int?, anomalies: [Anomaly], receivedAt: Timestamp?) -> Exchange {
         var connection = ConnectionInfo()

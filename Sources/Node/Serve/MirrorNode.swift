@@ -119,7 +119,8 @@ public final class MirrorNode: @unchecked Sendable {
         }
 
         let state = AdminState(store: store, registry: registry, token: adminToken, isReady: { [ready] in ready.withLockedValue { $0 } },
-                               counts: { pipeline.snapshot }, discovery: discovery)
+                               counts: { pipeline.snapshot }, discovery: discovery,
+                               recentCopies: { pipeline.recent.newestFirst })
         let bound = NIOLockedValueBox<Int?>(nil)
         let failure = NIOLockedValueBox<(any Error)?>(nil)
         var adminLogger = logger
