@@ -76,14 +76,16 @@ final class NGINXProcess: @unchecked Sendable {
         ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init(snippet: String) throws {
+    /// `modules`: `load_module` paths (the Lua module for the Kong test).
+    init(snippet: String, modules: [String] = []) throws {
         guard let binary = Self.binary else { throw RawHTTP.Failure(description: "nginx is not installed (scripts/test installs it)") }
         folder = NSTemporaryDirectory() + "mirrorguard-nginx-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/logs", withIntermediateDirectories: true)
         port = Int(snippet.split(separator: "\n").first { $0.contains("listen ") }?.split(separator: " ").last?.dropLast() ?? "") ?? 0
         let user = getuid() == 0 ? "user root;\n" : ""
+        let loads = modules.map { "load_module \($0);\n" }.joined()
         let configuration = """
-        \(user)worker_processes 1;
+        \(loads)\(user)worker_processes 1;
         daemon off;
         pid \(folder)/nginx.pid;
         error_log \(folder)/logs/error.log warn;
@@ -234,6 +236,80 @@ struct NGINXIntegrationTests {
             #expect(answer.hasPrefix("backend GET /s/\(index)"))
         }
         await stalled.stop()
+        await backend.stop()
+    }
+}
+
+/// The Lua module of NGINX (Debian: libnginx-mod-http-lua), which runs the Kong mirror's Lua.
+let luaModules = ["/usr/share/nginx/modules/ndk_http_module.so", "/usr/share/nginx/modules/ngx_http_lua_module.so"]
+private let luaPresent = luaModules.allSatisfy { FileManager.default.fileExists(atPath: $0) }
+
+@Suite("Kong mirror Lua under NGINX's Lua module", .serialized,
+       .enabled(if: (NGINXProcess.binary != nil && luaPresent) || nginxRequired, "libnginx-mod-http-lua is not installed; scripts/test installs it"))
+struct KongLuaTests {
+    /// NGINX running exactly the access and log Lua of `mirrorguard config kong`, in front of `backend`.
+    static func nginx(node: Int, backend: Int) throws -> NGINXProcess {
+        let listen = RawHTTP.freePort()
+        let lua = ProxySnippets.kongLua(.init(node: HostPort(host: "127.0.0.1", port: node), listenPort: listen,
+                                              backend: HostPort(host: "127.0.0.1", port: backend)))
+        let snippet = """
+        server {
+            listen \(listen);
+            client_body_buffer_size 16k;
+            location / {
+                access_by_lua_block {
+        \(lua.access)
+                }
+                proxy_pass http://127.0.0.1:\(backend);
+                log_by_lua_block {
+        \(lua.log)
+                }
+            }
+        }
+        """
+        return try NGINXProcess(snippet: snippet, modules: luaModules)
+    }
+
+    @Test("the Kong post-function copies each request after the answer: client, host, body (in memory or buffered to disk)")
+    func mirror() async throws {
+        let backend = TestBackend()
+        try await backend.start()
+        let (node, _, folder) = try await startNode()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let nginx = try Self.nginx(node: node.mirrorPort, backend: backend.port)
+        defer { nginx.stop() }
+        let json = "{\"comment\":{\"text\":\"<img src=x onerror=alert(1)>\"}}"
+        let large = "filler=" + String(repeating: "x", count: 200_000) + "&q=1%27%20OR%20%271%27%3D%271"
+        let cases: [(String, String, [String: String], String)] = [
+            ("GET", "/item?id=1%20UNION%20SELECT%20password%20FROM%20users", [:], ""),
+            ("POST", "/api/comments", ["Content-Type": "application/json"], json),
+            ("POST", "/upload", ["Content-Type": "application/x-www-form-urlencoded"], large),
+        ]
+        for (method, target, headers, body) in cases {
+            let (status, answer) = try through(nginx.port, method, target, headers: headers, body: body)
+            #expect(status == 200)
+            #expect(answer == "backend \(method) \(target) \(body.utf8.count)")
+        }
+        let store = try #require(node.eventStore)
+        func attack(_ type: AttackType, _ endpoint: String, _ point: String) -> AttackRecord? {
+            (try? store.attacks(AttackQuery(limit: 100)))?.first { $0.type == type && $0.endpoint == endpoint && $0.point == point }
+        }
+        _ = eventually(10) { attack(.sqli, "POST /upload", "body.form.q") != nil && attack(.xss, "POST /api/comments", "body.json.comment.text") != nil }
+        let item = try #require(attack(.sqli, "GET /item", "query.id"))
+        #expect(item.host == "shop.test")
+        #expect(attack(.xss, "POST /api/comments", "body.json.comment.text") != nil)
+        #expect(attack(.sqli, "POST /upload", "body.form.q") != nil, "a body buffered to a temporary file is copied too")
+        let hit = try #require(try store.hits(attackID: item.id, limit: 1).first)
+        #expect(hit.clientAddress == "127.0.0.1")
+        #expect(hit.requestID?.count == 32)
+        await node.shutdown()
+
+        // The node gone: clients are answered as before.
+        for index in 0..<3 {
+            let (status, answer) = try through(nginx.port, "GET", "/after/\(index)")
+            #expect(status == 200)
+            #expect(answer.hasPrefix("backend GET /after/\(index)"))
+        }
         await backend.stop()
     }
 }

@@ -263,11 +263,64 @@ public enum ProxySnippets {
         """
     }
 
-    static func kong(_ options: Options) -> String {
+    /// The Lua of the Kong mirror, plain `ngx_lua` so it runs the same in Kong (OpenResty) and in NGINX with
+    /// the Lua module (where the tests run it): the access phase keeps the body (up to 1 MiB), the log phase —
+    /// after the client got its answer — sends the copy from a timer over a cosocket with short timeouts.
+    public static func kongLua(_ options: Options) -> (access: String, log: String) {
+        let access = """
+        ngx.req.read_body()
+        local body = ngx.req.get_body_data()
+        if not body then
+          -- Bodies over client_body_buffer_size wait in a temporary file.
+          local path = ngx.req.get_body_file()
+          local file = path and io.open(path, "rb")
+          if file then body = file:read(1048577); file:close() end
+        end
+        if body and #body <= 1048576 then ngx.ctx.mirrorguard_body = body end
         """
-        # MirrorGuard mirror for Kong (declarative). Kong OSS has no mirror plugin; this `post-function` sends the copy
-        # from the log phase in a timer, after the client got its response. Not tested here (Kong is not installable
-        # in this environment); the Lua runs under NGINX's Lua module.
+        let log = """
+        local node_host, node_port = "\(options.node.host)", \(options.node.port)
+        local method, uri = ngx.req.get_method(), ngx.var.request_uri
+        local headers, body = ngx.req.get_headers(100, true), ngx.ctx.mirrorguard_body or ""
+        local client, host, request_id = ngx.var.remote_addr, ngx.var.http_host or ngx.var.host, ngx.var.request_id
+        local scheme, server_addr, server_port = ngx.var.scheme, ngx.var.server_addr, ngx.var.server_port
+        ngx.timer.at(0, function(premature)
+          if premature then return end
+          local sock = ngx.socket.tcp()
+          sock:settimeouts(100, 1000, 1000)
+          if not sock:connect(node_host, node_port) then return end
+          local lines = { method .. " " .. uri .. " HTTP/1.1", "Host: " .. host, "X-Real-IP: " .. client,
+                          "X-Forwarded-Proto: " .. scheme, "X-Server-Addr: " .. server_addr, "X-Server-Port: " .. server_port,
+                          "Content-Length: " .. #body, "Connection: close" }
+          if request_id then lines[#lines + 1] = "X-Request-ID: " .. request_id end
+          local skip = { host = true, ["content-length"] = true, connection = true, ["transfer-encoding"] = true,
+                         ["x-real-ip"] = true, ["x-request-id"] = true }
+          for name, value in pairs(headers) do
+            if not skip[name:lower()] then
+              if type(value) == "table" then value = table.concat(value, ", ") end
+              lines[#lines + 1] = name .. ": " .. value
+            end
+          end
+          sock:send(table.concat(lines, "\\r\\n") .. "\\r\\n\\r\\n" .. body)
+          sock:receive("*l")
+          sock:close()
+        end)
+        """
+        return (access, log)
+    }
+
+    static func kong(_ options: Options) -> String {
+        let lua = kongLua(options)
+        func indented(_ text: String) -> String {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { "            " + $0 }.joined(separator: "\n")
+        }
+        return """
+        # MirrorGuard mirror for Kong (declarative). Kong OSS has no mirror plugin; this `post-function` keeps the
+        # body in the access phase and sends the copy from the log phase in a timer, after the client got its
+        # response, with 100 ms connect / 1 s send and read timeouts. Kong itself is not tested here (not
+        # installable); the same Lua runs in the tests under NGINX with the Lua module (libnginx-mod-http-lua).
+        # Bodies over 1 MiB are not copied (the copy arrives without its body). Plain ngx_lua, not the kong.*
+        # PDK, so the tested code is this code.
         _format_version: "3.0"
         services:
         - name: app
@@ -279,31 +332,11 @@ public enum ProxySnippets {
           - name: post-function
             config:
               access:
-              - "kong.ctx.shared.mirrorguard_body = kong.request.get_raw_body()"
+              - |
+        \(indented(lua.access))
               log:
               - |
-                local node_host, node_port = "\(options.node.host)", \(options.node.port)
-                local method, uri = kong.request.get_method(), kong.request.get_path_with_query()
-                local headers, body = kong.request.get_headers(), kong.ctx.shared.mirrorguard_body or ""
-                local client, host = kong.client.get_ip(), kong.request.get_host()
-                ngx.timer.at(0, function(premature)
-                  if premature then return end
-                  local sock = ngx.socket.tcp()
-                  sock:settimeouts(100, 1000, 1000)
-                  if not sock:connect(node_host, node_port) then return end
-                  local lines = { method .. " " .. uri .. " HTTP/1.1", "Host: " .. host, "X-Real-IP: " .. client,
-                                  "Content-Length: " .. #body, "Connection: close" }
-                  for name, value in pairs(headers) do
-                    local lower = name:lower()
-                    if lower ~= "host" and lower ~= "content-length" and lower ~= "connection" and lower ~= "transfer-encoding" then
-                      if type(value) == "table" then value = table.concat(value, ", ") end
-                      lines[#lines + 1] = name .. ": " .. value
-                    end
-                  end
-                  sock:send(table.concat(lines, "\\r\\n") .. "\\r\\n\\r\\n" .. body)
-                  sock:receive("*l")
-                  sock:close()
-                end)
+        \(indented(lua.log))
 
         """
     }
