@@ -305,7 +305,8 @@ let noSQLInjectionAttackRows: [Row] = [
     Row("{$or: 1}"), Row("[$or]=1"), Row("', $or: '1"), Row("{\"$expr\": \"\"}"), Row("{$expr: 1}"), Row("[$expr]=1"),
     Row("', $expr: '1"), Row("' && this.password.match(/^a.*/)//"), Row("'; return true; var x='"), Row("0;return true"),
     Row("';sleep(3000);'"), Row("\"; sleep(5000); \""), Row("db.users.find({})"), Row("db.accounts.drop()"), Row("' || 'a'=='a"),
-    Row("1 || 1==1"), Row("' || '1'=='1"),
+    Row("1 || 1==1"), Row("' || '1'=='1"), Row("';it=new Date();do{pt=new Date();}while(pt-it<5000);"),
+    Row("\"; var t = new Date(); while (new Date() - t < 3000) {}"), Row("'; for(;;){}"),
 ]
 
 let noSQLInjectionBenignRows: [Row] = [
@@ -317,11 +318,13 @@ let noSQLInjectionBenignRows: [Row] = [
     Row("{\"$id\": \"https://example.com/person.schema.json\"}"), Row("{\"$ref\": \"#/definitions/x\"}"), Row("$0.99"),
     Row("The $in-house team"), Row("jQuery $(\".x\")"), Row("$(document).ready()"), Row("value=$value"), Row("${x}"),
     Row("$_SESSION"), Row("db."), Row("db.x"), Row("this."), Row("return"), Row("sleepy()"), Row("return true"),
-    Row("it=new Date()"), Row("a == a"), Row("\"a\"==\"b\""), Row("TOTAL $1,000"), Row("ne"), Row("gt"), Row("$ 10"),
+    Row("it=new Date()"), Row("a == a"), Row("while(true) { wait(); }"), Row("'; the quote ended; new dates soon"),
+    Row("do{ x++ } while(x < 3)"), Row("\"a\"==\"b\""), Row("TOTAL $1,000"), Row("ne"), Row("gt"), Row("$ 10"),
     Row("tags[]=a&tags[]=b"), Row("sort[created]=desc"), Row("page[size]=10"), Row("fields[user]=name"),
 ]
 
 let ldapInjectionAttackRows: [Row] = [
+    Row("*)(&"), Row("*)(|"), Row("admin*)((|userPassword=*)"), Row("x)((&cn=*)"), Row("*()|&'"), Row("*(|)&"),
     Row("*)(uid=*))(|(uid=*"), Row("admin)(uid=*"), Row("x)(|(uid=*)"), Row("(|(uid=*)(cn=*))"), Row("*)(&(uid=x)"), Row("*))%00"),
     Row("*)(cn=*))(|(cn=*"), Row("admin)(cn=*"), Row("x)(|(cn=*)"), Row("(|(cn=*)(cn=*))"), Row("*)(&(cn=x)"), Row("*))%00"),
     Row("*)(mail=*))(|(mail=*"), Row("admin)(mail=*"), Row("x)(|(mail=*)"), Row("(|(mail=*)(cn=*))"), Row("*)(&(mail=x)"),
@@ -337,6 +340,7 @@ let ldapInjectionAttackRows: [Row] = [
 ]
 
 let ldapInjectionBenignRows: [Row] = [
+    Row("f(x) & g(y)"), Row("(a)|(b)"), Row("*(note)"), Row("(& more)"), Row("**(bold)**"), Row("tom & (jerry)"),
     Row("(see above)"), Row("(a)(b)"), Row("f(x)(y)"), Row("smile :)("), Row("(555) 123-4567"), Row("(c) 2024"), Row("*note*"),
     Row("a*b"), Row("(x=1)"), Row("x = (1)(2)"), Row("Mr. Smith (CEO)"), Row("(uid)"), Row("uid=bob"),
     Row("cn=John,ou=people,dc=example,dc=com"), Row("(|)"), Row("( | )"), Row("*)"), Row("**bold**"), Row("5 * (3 + 2)"),
@@ -357,6 +361,7 @@ let ldapInjectionBenignRows: [Row] = [
 
 let crlfInjectionAttackRows: [Row] = [
     Row("/x%0d%0aSet-Cookie: sid=1"), Row("/x%0aSet-Cookie: sid=1"), Row("/x%0dSet-Cookie: sid=1"),
+    Row("/%\n0aSet-Cookie:crlf=injection"), Row("/%%0a0aSet-Cookie: sid=1"),
     Row("/x%250d%250aSet-Cookie: sid=1"), Row("/x%u000d%u000aSet-Cookie: sid=1"), Row("/x\r\nSet-Cookie: sid=1"),
     Row("/x\nSet-Cookie: sid=1"), Row("/x%0d%0aLocation: https://evil.test"), Row("/x%0aLocation: https://evil.test"),
     Row("/x%0dLocation: https://evil.test"), Row("/x%250d%250aLocation: https://evil.test"),
@@ -378,7 +383,7 @@ let crlfInjectionAttackRows: [Row] = [
 ]
 
 let crlfInjectionBenignRows: [Row] = [
-    Row("line one\nline two"), Row("Dear team,\r\nthanks"), Row("Location: Paris"), Row("Set-Cookie is a header"), Row("%0d%0a"),
+    Row("line one\nline two"), Row("Dear team,\r\nthanks"), Row("100%\n0a is hex"), Row("Location: Paris"), Row("Set-Cookie is a header"), Row("%0d%0a"),
     Row("a%0d%0ab"), Row("Hello\nLocation: Berlin office\nPhone: 123"), Row("Address:\nMain St 1\nLocation: 2nd floor"),
     Row("x-ray"), Row("\n"), Row("\r\n"), Row("multi\nline\ntext"), Row("Content-Type"), Row("text/html; charset=utf-8"),
     Row("HTTP/1.1"), Row("GET / HTTP/1.1"), Row("Subject: hello"), Row("Notes:\n- item\n- item"), Row("Title\r\nBody"),

@@ -29,6 +29,13 @@ struct LineBreaks {
             }
             // A CRLF pair (or a run of breaks) is one break.
             var next = breakEnd
+            // `%%0a0a` decoded once reads `%`, a break, `0a`: the remnant of a nested encoding that a filter
+            // stripping `%0a` would turn back into a break. Skip the remnant so the line starts after it.
+            if !encoded, index > 0, value[index - 1] == ASCII.percent, next + 1 < end, value[next] == 0x30,
+               value[next + 1] | 0x20 == 0x61 || value[next + 1] | 0x20 == 0x64 {
+                next += 2
+                encoded = true
+            }
             while next < end {
                 if value[next] == ASCII.cr || value[next] == ASCII.lf {
                     next += 1

@@ -9,7 +9,9 @@ public struct LDAPInjectionDetector: PointDetector {
 
     public init() {}
 
-    public func wants(_ profile: ValueProfile) -> Bool { profile.hasAny(.parenthesis) && (profile.hasAny(.equals) || profile.hasAny(.star)) }
+    public func wants(_ profile: ValueProfile) -> Bool {
+        profile.hasAny(.parenthesis) && (profile.hasAny(.equals) || profile.hasAny(.star) || profile.hasAny([.pipe, .ampersand]))
+    }
 
     public func inspect(
         _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
@@ -21,6 +23,9 @@ public struct LDAPInjectionDetector: PointDetector {
     }
 
     func find(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {
+        if isMetacharacterProbe(value) {
+            return (0..<value.count, "a probe made of LDAP filter metacharacters (`*`, `(`, `)`, `|`, `&`)")
+        }
         var index = 0
         while index + 2 < value.count {
             let byte = value[index]
@@ -30,6 +35,14 @@ public struct LDAPInjectionDetector: PointDetector {
                 while cursor < value.count && value[cursor] == ASCII.space { cursor += 1 }
                 if cursor < value.count && value[cursor] == ASCII.leftParen, comparison(value, cursor + 1) != nil {
                     return (index..<min(value.count, index + 40), "an LDAP filter composition `(\(Character(UnicodeScalar(value[index + 1]))))(…)`")
+                }
+                // `((|userPassword=*)`: a composition holding a comparison, after the value closed a filter.
+                if index > 0, value[index - 1] == ASCII.leftParen || value[index - 1] == ASCII.rightParen, comparison(value, index + 2) != nil {
+                    return (index..<min(value.count, index + 40), "an LDAP filter composition with a comparison after a closed filter")
+                }
+                // `*)(&`, `)(|`: the application's filter closed and a composition opened (the rest cut off).
+                if index >= 1, value[index - 1] == ASCII.rightParen, cursor == value.count || value[cursor] == ASCII.nul {
+                    return (index - 1..<value.count, "an LDAP filter closed and a composition opened `)(&`")
                 }
             }
             if byte == ASCII.rightParen && value[index + 1] == ASCII.leftParen, let end = comparison(value, index + 2) {
@@ -46,6 +59,24 @@ public struct LDAPInjectionDetector: PointDetector {
             index += 1
         }
         return nil
+    }
+
+    /// `*()|&'`: a short value of nothing but LDAP filter metacharacters, with a wildcard and both parentheses —
+    /// a fuzzing probe for filter injection (no text a person types looks like it).
+    private func isMetacharacterProbe(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard (4...16).contains(value.count) else { return false }
+        var star = false, open = false, close = false, logic = false
+        for byte in value {
+            switch byte {
+            case 0x2A: star = true
+            case ASCII.leftParen: open = true
+            case ASCII.rightParen: close = true
+            case ASCII.pipe, ASCII.ampersand, 0x21: logic = true
+            case ASCII.apostrophe, ASCII.quote, ASCII.space, 0x5C: break
+            default: return false
+            }
+        }
+        return star && open && close && logic
     }
 
     /// `attr=`, `attr>=`, `attr~=` at `start` (attribute: letters, digits, `-`, `;`, `.`): the end of the operator.

@@ -65,6 +65,7 @@ public struct NoSQLInjectionDetector: PointDetector {
     /// JavaScript meant for `$where`: member access on `this`, `return` of a constant, `sleep(n)`, literal
     /// equality with `==`, or `db.<collection>.<method>(`.
     func javascript(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {
+        if let loop = delayLoopAfterBreakout(value) { return loop }
         var index = 0
         while index < value.count {
             let byte = value[index]
@@ -107,6 +108,25 @@ public struct NoSQLInjectionDetector: PointDetector {
                 return (index..<min(value.count, index + 30), "a JavaScript equality of literals (`'a'=='a'`) that is always true")
             }
             index += 1
+        }
+        return nil
+    }
+
+    /// `';it=new Date();do{pt=new Date();}while(pt-it<5000);`: the value closes the application's string, ends
+    /// the statement, and runs a loop or clock of its own — a busy-wait delay for time-based `$where` injection.
+    private func delayLoopAfterBreakout(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {
+        var cursor = 0
+        while cursor < value.count && value[cursor] == ASCII.space { cursor += 1 }
+        guard cursor < value.count, value[cursor] == ASCII.apostrophe || value[cursor] == ASCII.quote else { return nil }
+        cursor += 1
+        while cursor < value.count && value[cursor] == ASCII.space { cursor += 1 }
+        guard cursor < value.count, value[cursor] == ASCII.semicolon else { return nil }
+        let rest = UnsafeBufferPointer(rebasing: value[cursor...])
+        var compact: [UInt8] = []
+        compact.reserveCapacity(min(rest.count, 512))
+        for byte in rest.prefix(512) where byte != ASCII.space { compact.append(ASCII.lower(byte)) }
+        for word in ["while(", "do{", "for(", "newdate(", "sleep("] where compact.firstRange(of: Array(word.utf8)) != nil {
+            return (0..<min(value.count, 60), "JavaScript after a string breakout running a loop or clock (`while(`, `new Date()`): a time delay for `$where`")
         }
         return nil
     }
