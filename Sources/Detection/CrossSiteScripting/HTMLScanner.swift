@@ -55,7 +55,21 @@ struct HTMLScanner {
                 index = next + 1
             } else if byte == 0x21 {
                 // Comments and declarations: their content is scanned too (conditional comments run in old IE).
-                index = next + 1
+                // A comment's content is scanned on its own, then the data after `-->`: a quote inside the
+                // comment must not hide a live tag after it (`<!-- <x a='--><img onerror=…>`).
+                if next + 2 < bytes.count, bytes[next + 1] == ASCII.minus, bytes[next + 2] == ASCII.minus,
+                   let close = Self.find(bytes, "-->", from: next + 3) {
+                    let inner = HTMLScanner(bytes: UnsafeBufferPointer(rebasing: bytes[(next + 3)..<close]))
+                    if let match = inner.scanData(from: 0) {
+                        return XSSMatch(finding: match.finding, range: (match.range.lowerBound + next + 3)..<(match.range.upperBound + next + 3))
+                    }
+                    index = close + 3
+                } else {
+                    index = next + 1
+                }
+            } else if byte == ASCII.question {
+                // `<?…>` is a bogus comment ending at the first `>` (HTML parsing): the data resumes after it.
+                index = firstIndex(of: ASCII.greaterThan, from: next).map { $0 + 1 } ?? bytes.count
             } else {
                 index = next
             }
