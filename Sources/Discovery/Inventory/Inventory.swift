@@ -41,9 +41,8 @@ public struct Inventory: Sendable, Hashable, Codable {
             return []
         }
         let host = observation.host.isEmpty ? "-" : observation.host
-        if hosts[host] == nil {
+        if hosts.index(forKey: host) == nil {
             guard hosts.count < configuration.maxHosts else { droppedHosts += 1; return [] }
-            hosts[host] = HostInventory()
         }
         var budget = configuration.maxTotalParameters - totalParameters
         let before = budget

@@ -117,18 +117,15 @@ public struct ParameterStats: Sendable, Hashable, Codable {
             minimum = nil
             maximum = nil
         }
-        if var known = distinct {
+        if let known = distinct {
+            // Compared as bytes: a known value costs no allocation (enums repeat on every request).
             if length > Self.maxEnumValueBytes {
                 distinct = nil
-            } else {
-                let text = String(decoding: value, as: UTF8.self)
-                if !known.contains(text) {
-                    if known.count >= Self.maxEnumValues {
-                        distinct = nil
-                    } else {
-                        known.append(text)
-                        distinct = known
-                    }
+            } else if !known.contains(where: { $0.utf8.elementsEqual(value) }) {
+                if known.count >= Self.maxEnumValues {
+                    distinct = nil
+                } else {
+                    distinct?.append(String(decoding: value, as: UTF8.self))
                 }
             }
         }

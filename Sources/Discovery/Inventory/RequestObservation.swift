@@ -44,25 +44,29 @@ public struct RequestObservation: Sendable {
     /// Cookie names that carry a session (`session`, `sid`, `PHPSESSID`, `connect.sid`, `*_sess`, `*_token`, `auth`).
     static func isSessionCookie(_ name: String) -> Bool { isSessionCookie(Array(name.utf8)[...]) }
 
-    /// `isSessionCookie` over a cookie name's bytes.
+    /// `isSessionCookie` over a cookie name's bytes, compared case-insensitively in place (no copy).
     static func isSessionCookie(_ name: ArraySlice<UInt8>) -> Bool {
-        let lower = name.prefix(64).map(ASCII.lower)
-        func equals(_ word: StaticString) -> Bool {
-            word.withUTF8Buffer { lower.elementsEqual($0) }
+        let count = min(name.count, 64)
+        let base = name.startIndex
+        func matches(_ word: StaticString, at offset: Int) -> Bool {
+            word.withUTF8Buffer { bytes in
+                guard offset >= 0, offset + bytes.count <= count else { return false }
+                for index in 0..<bytes.count where ASCII.lower(name[base + offset + index]) != bytes[index] { return false }
+                return true
+            }
         }
-        func hasSuffix(_ word: StaticString) -> Bool {
-            word.withUTF8Buffer { lower.count >= $0.count && lower[(lower.count - $0.count)...].elementsEqual($0) }
-        }
+        func equals(_ word: StaticString) -> Bool { word.utf8CodeUnitCount == count && matches(word, at: 0) }
+        func hasSuffix(_ word: StaticString) -> Bool { matches(word, at: count - word.utf8CodeUnitCount) }
         if equals("sid") || equals("auth") || equals("token") || equals("connect.sid") || hasSuffix("sessid")
             || hasSuffix("_sess") || hasSuffix("_token") {
             return true
         }
-        let session: StaticString = "session"
-        return session.withUTF8Buffer { word in
-            guard lower.count >= word.count else { return false }
-            for start in 0...(lower.count - word.count) where lower[start..<(start + word.count)].elementsEqual(word) { return true }
-            return false
+        var offset = 0
+        while offset + 7 <= count {
+            if matches("session", at: offset) { return true }
+            offset += 1
         }
+        return false
     }
 
     /// Reads an exchange and its extracted points.

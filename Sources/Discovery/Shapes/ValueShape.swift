@@ -174,31 +174,32 @@ public enum ValueShape {
     }
 
     private static func isDate(_ value: ArraySlice<UInt8>) -> Bool {
-        let b = Array(value)
-        guard b.count >= 10, b[4] == ASCII.minus, b[7] == ASCII.minus else { return false }
-        for i in [0, 1, 2, 3, 5, 6, 8, 9] where !isDigit(b[i]) { return false }
-        let month = Int(b[5] - 0x30) * 10 + Int(b[6] - 0x30)
-        let day = Int(b[8] - 0x30) * 10 + Int(b[9] - 0x30)
+        let base = value.startIndex
+        guard value.count >= 10, value[base + 4] == ASCII.minus, value[base + 7] == ASCII.minus else { return false }
+        for offset in [0, 1, 2, 3, 5, 6, 8, 9] where !isDigit(value[base + offset]) { return false }
+        let month = Int(value[base + 5] - 0x30) * 10 + Int(value[base + 6] - 0x30)
+        let day = Int(value[base + 8] - 0x30) * 10 + Int(value[base + 9] - 0x30)
         return (1...12).contains(month) && (1...31).contains(day)
     }
 
     private static func isDateTime(_ value: ArraySlice<UInt8>) -> Bool {
-        guard isDate(value.prefix(10)) else { return false }
-        let b = Array(value)
-        guard b.count >= 19, b[10] == 0x54 || b[10] == 0x74 || b[10] == ASCII.space, b[13] == ASCII.colon, b[16] == ASCII.colon
-        else { return false }
-        for i in [11, 12, 14, 15, 17, 18] where !isDigit(b[i]) { return false }
-        var index = 19
-        if index < b.count, b[index] == ASCII.dot {
-            index += 1
-            let start = index
-            while index < b.count, isDigit(b[index]) { index += 1 }
-            if index == start { return false }
+        guard value.count >= 19, isDate(value.prefix(10)) else { return false }
+        let base = value.startIndex
+        func at(_ offset: Int) -> UInt8 { value[base + offset] }
+        guard at(10) == 0x54 || at(10) == 0x74 || at(10) == ASCII.space, at(13) == ASCII.colon, at(16) == ASCII.colon else { return false }
+        for offset in [11, 12, 14, 15, 17, 18] where !isDigit(at(offset)) { return false }
+        var offset = 19
+        let count = value.count
+        if offset < count, at(offset) == ASCII.dot {
+            offset += 1
+            let start = offset
+            while offset < count, isDigit(at(offset)) { offset += 1 }
+            if offset == start { return false }
         }
-        if index == b.count { return true }
-        if b[index] == 0x5A || b[index] == 0x7A { return index + 1 == b.count }
-        guard b[index] == ASCII.plus || b[index] == ASCII.minus, b.count - index == 6, b[index + 3] == ASCII.colon else { return false }
-        return isDigit(b[index + 1]) && isDigit(b[index + 2]) && isDigit(b[index + 4]) && isDigit(b[index + 5])
+        if offset == count { return true }
+        if at(offset) == 0x5A || at(offset) == 0x7A { return offset + 1 == count }
+        guard at(offset) == ASCII.plus || at(offset) == ASCII.minus, count - offset == 6, at(offset + 3) == ASCII.colon else { return false }
+        return isDigit(at(offset + 1)) && isDigit(at(offset + 2)) && isDigit(at(offset + 4)) && isDigit(at(offset + 5))
     }
 
     private static func isUUID(_ value: ArraySlice<UInt8>) -> Bool {
