@@ -136,6 +136,7 @@ let openRedirectAttackRows: [Row] = [
 ]
 
 let openRedirectBenignRows: [Row] = [
+    Row("<http://www.gnu.org/licenses/>."), Row("<https://example.org/docs>"), Row("<https://example.org/a>, see also"),
     Row("/account"), Row("/products/42?color=red"), Row("https://example.com/"), Row("https://partner.example/offers"),
     Row("//cdn.example.com/lib/app.js"), Row("//images.example.com/a/b/c.png"), Row("http://203.0.113.10/"),
     Row("https://shop.test/cart"), Row("// just a comment"), Row("//TODO: fix this"), Row("/// triple slash doc comment"),

@@ -4,6 +4,7 @@ import Testing
 
 /// Attack rows written for this project: each technique from several contexts and with the usual obfuscations.
 let sqlAttackRows: [Row] = [
+    "1; shutdown--", "1'; shutdown with nowait--", "1; with x as (select password from users) select * from x--",
     // tautologies from each context
     "' OR '1'='1", "' or 'x'='x", "admin' OR 1=1-- -", "admin'--", "x' or 1=1#", "\" OR \"\"=\"", "\" or 1=1 --",
     "1 OR 1=1", "7 or 2>1", "1) OR (1=1", "1' OR '1'='1' /*", "') or ('a'='a", "\") or (\"a\"=\"a",
@@ -48,6 +49,8 @@ let sqlAttackRows: [Row] = [
 
 /// Benign rows that look like SQL: names, prose, search syntax, code, identifiers.
 let sqlBenignRows: [Row] = [
+    "Foundation; with no Invariant Sections, no Front-Cover Texts, and", "<li>a shutdown function</li>",
+    "1 shutdown procedure", "We commit to quality", "ok; with love",
     "O'Brien", "O'Neil & Sons", "d'Artagnan", "It's 5 o'clock", "Don't stop", "rock 'n' roll", "Mc'Donald's",
     "select your plan", "Select a size", "union station", "Union Pacific", "Order by phone", "order by 5pm", "drop shipping",
     "Drop us a line", "Delete my account", "update your profile", "Insert coin", "I want to create a table", "exec summary",

@@ -1022,8 +1022,24 @@ struct SQLRecognizer {
         advance()
         let next = peek()
         switch token.word {
-        case .shutdown, .commit, .rollback:
-            guard next == nil || next?.kind == .semicolon || next?.kind == .keyword else { return false }
+        case .shutdown:
+            // SHUTDOWN, SHUTDOWN WITH NOWAIT — not `a shutdown function` in prose.
+            guard next == nil || next?.kind == .semicolon || isKeyword(next, .with) && peek(1).map({ spells($0, "nowait") }) == true
+            else { return false }
+        case .commit, .rollback:
+            guard next == nil || next?.kind == .semicolon || next.map({ spells($0, "tran") || spells($0, "transaction") || spells($0, "work") }) == true
+            else { return false }
+        case .with:
+            // A common table expression: WITH [RECURSIVE] name [(columns)] AS ( — not `; with no sections`.
+            var scan = 0
+            var found = false
+            while scan < 8, let ahead = peek(scan) {
+                if isKeyword(ahead, .as) { found = peek(scan + 1)?.kind == .leftParen; break }
+                guard ahead.kind == .identifier || ahead.kind == .leftParen || ahead.kind == .rightParen || ahead.kind == .comma
+                    || spells(ahead, "recursive") else { break }
+                scan += 1
+            }
+            guard found else { return false }
         case .begin:
             // BEGIN TRY, BEGIN TRAN[SACTION], BEGIN DECLARE …
             guard let next else { return true }

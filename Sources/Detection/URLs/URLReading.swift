@@ -141,6 +141,19 @@ struct URLReading {
         }
     }
 
+    /// `<scheme:…>` as prose writes a URL: a scheme right after `<` and a `>` closing it before any space.
+    private func isAngleBracketed() -> Bool {
+        guard bytes.count > 4, bytes[0] == ASCII.lessThan, schemeEnd(at: 1) != nil else { return false }
+        for index in 1..<bytes.count {
+            switch bytes[index] {
+            case ASCII.greaterThan: return true
+            case ASCII.space, ASCII.tab, ASCII.lf, ASCII.cr, ASCII.lessThan: return false
+            default: continue
+            }
+        }
+        return false
+    }
+
     private func isSlash(_ index: Int) -> Bool {
         index < bytes.count && (bytes[index] == ASCII.slash || bytes[index] == ASCII.backslash)
     }
@@ -159,7 +172,11 @@ struct URLReading {
 
     private mutating func parse() {
         var index = 0
-        // Junk before the URL proper: `<>//evil`, `/https://evil`.
+        // Junk before the URL proper: `<>//evil`, `/https://evil`. A URL written in angle brackets as prose
+        // does (`<https://example.org/>.`, RFC 3986 appendix C) is not junk.
+        if isAngleBracketed() {
+            index = 1
+        }
         while index < bytes.count && (bytes[index] == ASCII.lessThan || bytes[index] == ASCII.greaterThan) {
             oddities.insert(.prefixBeforeScheme)
             index += 1
