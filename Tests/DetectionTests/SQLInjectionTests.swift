@@ -4,6 +4,7 @@ import Testing
 
 /// Attack rows written for this project: each technique from several contexts and with the usual obfuscations.
 let sqlAttackRows: [Row] = [
+    "value'/*!0UNION/*!0ALL/*!0SELECT/*!0CONCAT(/*!0CHAR(58,107),NULL)#", "1/*!0UNION*/ /*!0SELECT*/ password from users",
     "1; shutdown--", "1'; shutdown with nowait--", "1; with x as (select password from users) select * from x--",
     // tautologies from each context
     "' OR '1'='1", "' or 'x'='x", "admin' OR 1=1-- -", "admin'--", "x' or 1=1#", "\" OR \"\"=\"", "\" or 1=1 --",

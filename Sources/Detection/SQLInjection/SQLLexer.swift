@@ -118,10 +118,12 @@ struct SQLLexer {
         if peekByte(2) == 0x21 {
             // MySQL `/*!50000 code */`: skip the marker and version, tokenize the content.
             position += 3
-            // A version is 5 or 6 digits (`/*!50000`); `/*!1*/` is the code `1`.
+            // A version is 5 or 6 digits (`/*!50000`), or any digits glued to a keyword (`/*!0UNION`, which MySQL
+            // reads as version 0: always run); `/*!1*/` is the code `1`.
             var digits = 0
             while position + digits < bytes.count, digits < 7, ASCII.isDigit(bytes[position + digits]) { digits += 1 }
-            if digits == 5 || digits == 6 { position += digits }
+            let gluedToWord = digits > 0 && position + digits < bytes.count && ASCII.isLetter(bytes[position + digits])
+            if digits == 5 || digits == 6 || gluedToWord { position += digits }
             insideVersionedComment = true
             return next()
         }
