@@ -204,11 +204,6 @@ public struct LazyPointName: Sendable, Hashable {
         return hash
     }
 
-    /// FNV-1a of a finished name's bytes, folding indices like `fingerprint(foldingIndices: true)`.
-    public static func fingerprint(ofName name: String, foldingIndices fold: Bool) -> UInt64 {
-        LazyPointName(name).fingerprint(foldingIndices: fold)
-    }
-
     /// True when both build the same name, compared without building either when possible.
     public func isSameName(as other: LazyPointName) -> Bool {
         switch (tail, other.tail) {

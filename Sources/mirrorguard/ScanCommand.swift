@@ -39,11 +39,8 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .long, help: "Also learn the API inventory from the requests and save it in the data folder (see `mirrorguard discovery`).")
     var learn = false
 
-    @Option(name: .long, help: "Data folder for --learn (default ./mirrorguard-data, or the configuration's).")
-    var dataDir: String?
-
-    @Option(name: .long, help: "YAML configuration for --learn (discovery limits, storage.data_dir).")
-    var config: String?
+    /// Where --learn keeps the inventory (--config, --data-dir), as for `mirrorguard discovery`.
+    @OptionGroup var store: DiscoveryCommand.StoreOptions
 
     @Argument(help: "Files to read; '-' or nothing reads stdin.")
     var inputs: [String] = []
@@ -57,8 +54,7 @@ struct ScanCommand: ParsableCommand {
         var learning: (APIDiscovery, SQLiteEventStore)?
         if learn {
             do {
-                var configuration = try NodeConfiguration.load(file: config)
-                if let dataDir { configuration.dataDirectory = dataDir }
+                let configuration = try self.store.configuration()
                 let store = try APIDiscovery.openStore(configuration, mustExist: false)
                 let discovery = APIDiscovery(configuration: configuration.discovery, inventory: try APIDiscovery.load(from: store) ?? Inventory())
                 options.learner = discovery

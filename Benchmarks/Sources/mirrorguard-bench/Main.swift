@@ -71,10 +71,11 @@ struct BenchmarkMain {
             let points = warm.map { analyzer.analyze($0).points }
             var total = 0
             var inventory = Inventory()
+            let configuration = DiscoveryConfiguration()
             for _ in 0..<400 {
                 for (exchange, list) in zip(warm, points) {
                     let observation = RequestObservation(exchange: exchange, points: list)
-                    total += inventory.learn(observation, configuration: DiscoveryConfiguration()).count + observation.parameters.count
+                    total += inventory.learn(observation, configuration: configuration).count + observation.parameters.count
                 }
             }
             print("parameters: \(total)")

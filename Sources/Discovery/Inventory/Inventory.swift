@@ -27,11 +27,16 @@ public struct Inventory: Sendable, Hashable, Codable {
     /// Learns one analysed request: requests carrying attack hits (scanner signatures included) never shape
     /// the inventory. Returns deviations from learned endpoints.
     public mutating func learn(_ exchange: Exchange, points: [Point], hits: [Hit], configuration: DiscoveryConfiguration) -> [Hit] {
-        if hits.contains(where: { !$0.type.isDeviation }) {
+        guard Self.learns(from: hits) else {
             skippedAttacks += 1
             return []
         }
         return learn(RequestObservation(exchange: exchange, points: points), configuration: configuration)
+    }
+
+    /// Whether a request with these analysis hits may shape the inventory: not when it carries an attack.
+    public static func learns(from hits: [Hit]) -> Bool {
+        !hits.contains { !$0.type.isDeviation }
     }
 
     /// Learns one request; returns deviations from learned endpoints.

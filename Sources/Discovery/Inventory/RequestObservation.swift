@@ -77,7 +77,7 @@ public struct RequestObservation: Sendable {
         let target = request.target
         let pathEnd = target.firstIndex(where: { $0 == ASCII.question || $0 == ASCII.hash }) ?? target.endIndex
         segments = target[..<pathEnd].split(separator: ASCII.slash, omittingEmptySubsequences: true)
-        if let first = segments.first, ValueShape.startsWithIgnoringCase(first, "http:") || ValueShape.startsWithIgnoringCase(first, "https:") {
+        if let first = segments.first, ASCII.hasPrefixIgnoringCase(first, "http:") || ASCII.hasPrefixIgnoringCase(first, "https:") {
             // Absolute-form target: drop the scheme and authority.
             segments.removeFirst(min(2, segments.count))
         }
@@ -90,9 +90,9 @@ public struct RequestObservation: Sendable {
         }
         var auth: AuthSchemes = []
         if let authorization = request.headers.first("authorization") {
-            if ValueShape.startsWithIgnoringCase(authorization[...], "bearer ") {
+            if ASCII.hasPrefixIgnoringCase(authorization[...], "bearer ") {
                 auth.insert(ValueShape.formats(authorization.dropFirst(7)).contains(.jwt) ? .jwt : .bearer)
-            } else if ValueShape.startsWithIgnoringCase(authorization[...], "basic ") {
+            } else if ASCII.hasPrefixIgnoringCase(authorization[...], "basic ") {
                 auth.insert(.basic)
             } else {
                 auth.insert(.apiKey)
@@ -112,11 +112,11 @@ public struct RequestObservation: Sendable {
                 guard name == "header.x-api-key" || name == "header.x-csrf-token" || name == "header.x-csrftoken" else { continue }
                 if name == "header.x-api-key" { auth.insert(.apiKey) }
             case let (.header, .key(key, _, false)):
-                if Self.equals(key, "api-key") || Self.equals(key, "x-auth-token") { auth.insert(.apiKey) }
+                if ASCII.equalsIgnoringCase(key, "api-key") || ASCII.equalsIgnoringCase(key, "x-auth-token") { auth.insert(.apiKey) }
             case let (.cookie, .key(key, _, false)):
                 if Self.isSessionCookie(key) { auth.insert(.cookieSession) }
             case let (.query, .key(key, _, false)):
-                if Self.equals(key, "api_key") || Self.equals(key, "apikey") { auth.insert(.apiKey) }
+                if ASCII.equalsIgnoringCase(key, "api_key") || ASCII.equalsIgnoringCase(key, "apikey") { auth.insert(.apiKey) }
             default:
                 break
             }
@@ -139,11 +139,6 @@ public struct RequestObservation: Sendable {
     /// The point name of `parameter`, for deviation hits.
     public func pointName(of parameter: Parameter) -> String {
         points.indices.contains(parameter.pointIndex) ? points[parameter.pointIndex].name : ""
-    }
-
-    /// Compares a header, cookie or query key with a lowercase word, ignoring ASCII case.
-    private static func equals(_ bytes: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
-        word.withUTF8Buffer { bytes.count == $0.count && zip(bytes, $0).allSatisfy { ASCII.lower($0) == $1 } }
     }
 
     /// The parameter a point names, with array indices folded (`user.emails[0]` → `user.emails[]`). Works on
@@ -219,7 +214,7 @@ public struct RequestObservation: Sendable {
                 guard isAPIHeader(header) else { return nil }
                 return (ParameterKey(.header, header), false)
             case .multipart:
-                if key.utf8.count > 8, contains(key, ".header.") { return nil }
+                if key.contains(".header.") { return nil }
             default:
                 break
             }
@@ -239,19 +234,6 @@ public struct RequestObservation: Sendable {
         return prefix.withUTF8Buffer { p in
             for index in 0..<p.count where bytes[index] != p[index] { return false }
             return true
-        }
-    }
-
-    private static func contains(_ text: String, _ needle: StaticString) -> Bool {
-        let haystack = Array(text.utf8)
-        return needle.withUTF8Buffer { n in
-            guard haystack.count >= n.count else { return false }
-            for start in 0...(haystack.count - n.count) {
-                var matched = true
-                for offset in 0..<n.count where haystack[start + offset] != n[offset] { matched = false; break }
-                if matched { return true }
-            }
-            return false
         }
     }
 }

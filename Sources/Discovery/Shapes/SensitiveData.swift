@@ -137,7 +137,7 @@ public enum SensitiveData {
     }
 
     static func isAWSKey(_ value: ArraySlice<UInt8>) -> Bool {
-        guard ValueShape.startsWithIgnoringCase(value, "akia") || ValueShape.startsWithIgnoringCase(value, "asia") else { return false }
+        guard ASCII.hasPrefixIgnoringCase(value, "akia") || ASCII.hasPrefixIgnoringCase(value, "asia") else { return false }
         return value.allSatisfy { $0 &- 0x30 < 10 || $0 &- 0x41 < 26 }
     }
 

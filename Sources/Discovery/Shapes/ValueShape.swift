@@ -82,7 +82,7 @@ public enum ValueShape {
             if dashes == 2 && count == 10 && isDate(value) { result.insert(.date) }
             if dots == 3 && dashes == 0 && isIPv4(value) { result.insert(.ipv4) }
         } else if letters > 0 && (first == 0x74 || first == 0x66 || first == 0x54 || first == 0x46) && (count == 4 || count == 5) {
-            if equalsIgnoringCase(value, "true") || equalsIgnoringCase(value, "false") { result.insert(.boolean) }
+            if ASCII.equalsIgnoringCase(value, "true") || ASCII.equalsIgnoringCase(value, "false") { result.insert(.boolean) }
         }
         if (first == ASCII.plus || first == ASCII.minus) && others == 0 && letters <= 1 && isNumber(value) {
             result.insert(.number)
@@ -262,11 +262,11 @@ public enum ValueShape {
     }
 
     private static func isHTTPURL(_ value: ArraySlice<UInt8>) -> Bool {
-        startsWithIgnoringCase(value, "http://") || startsWithIgnoringCase(value, "https://")
+        ASCII.hasPrefixIgnoringCase(value, "http://") || ASCII.hasPrefixIgnoringCase(value, "https://")
     }
 
     private static func isJWT(_ value: ArraySlice<UInt8>) -> Bool {
-        guard startsWithIgnoringCase(value, "eyj") else { return false }
+        guard ASCII.hasPrefixIgnoringCase(value, "eyj") else { return false }
         var parts = 1, run = 0
         for byte in value {
             if byte == ASCII.dot {
@@ -279,21 +279,5 @@ public enum ValueShape {
             }
         }
         return parts == 3
-    }
-
-    static func startsWithIgnoringCase(_ value: ArraySlice<UInt8>, _ prefix: StaticString) -> Bool {
-        guard value.count >= prefix.utf8CodeUnitCount else { return false }
-        return prefix.withUTF8Buffer { p in
-            var index = value.startIndex
-            for byte in p {
-                if ASCII.lower(value[index]) != byte { return false }
-                index += 1
-            }
-            return true
-        }
-    }
-
-    static func equalsIgnoringCase(_ value: ArraySlice<UInt8>, _ word: StaticString) -> Bool {
-        value.count == word.utf8CodeUnitCount && startsWithIgnoringCase(value, word)
     }
 }

@@ -28,7 +28,7 @@ public final class APIDiscovery: @unchecked Sendable {
     /// Learns one analysed exchange; returns its deviations from learned endpoints. Requests with attack hits
     /// are counted and never learned.
     public func observe(_ exchange: Exchange, analysis: Analysis) -> [Hit] {
-        if analysis.hits.contains(where: { !$0.type.isDeviation }) {
+        guard Inventory.learns(from: analysis.hits) else {
             lock.withLock { inventory.skippedAttacks += 1 }
             return []
         }

@@ -86,10 +86,9 @@ final class AnalysisPipeline: @unchecked Sendable {
         while let job = queue.take() {
             metrics.queueDepth.record(queue.depth)
             let start = DispatchTime.now().uptimeNanoseconds
-            let exchange = identity.exchange(for: job.request, peerAddress: job.peerAddress, peerPort: job.peerPort,
-                                             anomalies: job.anomalies, receivedAt: job.receivedAt)
-            recent.record(RecentCopies.copy(of: exchange, request: job.request, peerAddress: job.peerAddress,
-                                            trusted: identity.trusts(job.peerAddress)))
+            let (exchange, provenance) = identity.identify(job.request, peerAddress: job.peerAddress, peerPort: job.peerPort,
+                                                           anomalies: job.anomalies, receivedAt: job.receivedAt)
+            recent.record(RecentCopies.copy(of: exchange, request: job.request, peerAddress: job.peerAddress, provenance: provenance))
             let analysis = analyzer.analyze(exchange)
             metrics.analysisDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             for anomaly in analysis.anomalies { metrics.anomaly(anomaly.kind) }

@@ -14,31 +14,46 @@ public struct MirrorIdentity: Sendable {
         self.trusted = trusted
     }
 
-    /// Whether forwarding headers from `peerAddress` are believed.
-    func trusts(_ peerAddress: String?) -> Bool { peerAddress.map(trusted.contains) ?? false }
+    /// How an exchange's identity was read: whether the sender was believed, and where the client came from.
+    struct Provenance: Sendable, Hashable {
+        var senderTrusted = false
+        /// `x-real-ip`, `x-envoy-external-address`, `x-forwarded-for` or `connection`.
+        var clientSource = "connection"
+    }
 
     /// Builds the exchange for `request` received from `peer` (address and port of the sender).
     public func exchange(for request: HTTPRequest, peerAddress: String?, peerPort: Int?, anomalies: [Anomaly], receivedAt: Timestamp?) -> Exchange {
+        identify(request, peerAddress: peerAddress, peerPort: peerPort, anomalies: anomalies, receivedAt: receivedAt).exchange
+    }
+
+    /// `exchange(for:…)` with how its identity was read (for `config test`).
+    func identify(_ request: HTTPRequest, peerAddress: String?, peerPort: Int?, anomalies: [Anomaly],
+                  receivedAt: Timestamp?) -> (exchange: Exchange, provenance: Provenance) {
+        var provenance = Provenance()
         var connection = ConnectionInfo()
         var analysed = request
         let headers = request.headers
         let believed = peerAddress.map(trusted.contains) ?? false
+        provenance.senderTrusted = believed
         connection.clientAddress = peerAddress
         connection.clientPort = peerPort
         if believed {
             if let real = headers.firstString("x-real-ip").map({ $0.trimmingCharactersInSpaces() }), IPAddress.parse(real) != nil {
                 connection.clientAddress = real
                 connection.clientPort = nil
+                provenance.clientSource = "x-real-ip"
             } else if let external = headers.firstString("x-envoy-external-address").map({ $0.trimmingCharactersInSpaces() }),
                       IPAddress.parse(external) != nil {
                 // Envoy (and Istio) record the external client here; on shadow copies Envoy 1.40 fills
                 // X-Forwarded-For with a placeholder address (192.0.2.2), so this header comes first.
                 connection.clientAddress = external
                 connection.clientPort = nil
+                provenance.clientSource = "x-envoy-external-address"
             } else if let forwarded = headers.values("x-forwarded-for").last.map({ String(lossyUTF8: $0) }),
                       let client = Self.clientFromForwardedFor(forwarded, trusted: trusted) {
                 connection.clientAddress = client
                 connection.clientPort = nil
+                provenance.clientSource = "x-forwarded-for"
             }
             connection.serverAddress = headers.firstString("x-server-addr")
             connection.serverPort = headers.firstString("x-server-port").flatMap { Int($0.trimmingCharactersInSpaces()) }.flatMap { (1...65535).contains($0) ? $0 : nil }
@@ -48,7 +63,8 @@ public struct MirrorIdentity: Sendable {
         let host = (believed ? headers.firstString("x-forwarded-host") : nil) ?? headers.firstString("host") ?? connection.serverAddress ?? ""
         connection.host = Self.originalHost(host)
         connection.requestID = headers.firstString("x-request-id")
-        return Exchange(request: analysed, connection: connection, source: .mirror, receivedAt: receivedAt, anomalies: anomalies)
+        return (Exchange(request: analysed, connection: connection, source: .mirror, receivedAt: receivedAt, anomalies: anomalies),
+                provenance)
     }
 
     /// The original client in `X-Forwarded-For`: the right-most address that is not a trusted proxy.

@@ -49,28 +49,16 @@ final class RecentCopies: @unchecked Sendable {
         }
     }
 
-    /// What the identity of `exchange` came from, for the record.
-    static func copy(of exchange: Exchange, request: HTTPRequest, peerAddress: String?, trusted: Bool) -> RecentCopy {
-        let headers = request.headers
-        let source: String
-        if !trusted {
-            source = "connection"
-        } else if headers.first("x-real-ip") != nil {
-            source = "x-real-ip"
-        } else if headers.first("x-envoy-external-address") != nil {
-            source = "x-envoy-external-address"
-        } else if headers.first("x-forwarded-for") != nil {
-            source = "x-forwarded-for"
-        } else {
-            source = "connection"
-        }
+    /// The record of one copy: its identity as `MirrorIdentity` read it.
+    static func copy(of exchange: Exchange, request: HTTPRequest, peerAddress: String?, provenance: MirrorIdentity.Provenance) -> RecentCopy {
         let server = exchange.connection.serverAddress.map { address in
             exchange.connection.serverPort.map { "\(address):\($0)" } ?? address
         } ?? exchange.connection.serverPort.map { ":\($0)" }
         return RecentCopy(time: exchange.receivedAt ?? Timestamp(nanosecondsSinceEpoch: 0), sender: peerAddress ?? "",
-                          senderTrusted: trusted, client: exchange.connection.clientAddress ?? "", clientSource: source,
-                          host: exchange.connection.host ?? "", hostHeader: headers.firstString("host") ?? "",
-                          requestID: exchange.connection.requestID, scheme: exchange.connection.scheme, server: server,
-                          method: request.methodString, target: String(String(lossyUTF8: Array(request.target.prefix(256)))))
+                          senderTrusted: provenance.senderTrusted, client: exchange.connection.clientAddress ?? "",
+                          clientSource: provenance.clientSource, host: exchange.connection.host ?? "",
+                          hostHeader: request.headers.firstString("host") ?? "", requestID: exchange.connection.requestID,
+                          scheme: exchange.connection.scheme, server: server, method: request.methodString,
+                          target: String(lossyUTF8: Array(request.target.prefix(256))))
     }
 }
