@@ -95,6 +95,22 @@ public enum ASCII {
         }
     }
 
+    /// True when `needle` occurs anywhere in `bytes`, ignoring ASCII case.
+    @inlinable
+    public static func containsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        guard count > 0, bytes.count >= count else { return false }
+        return needle.withUTF8Buffer { expected in
+            let first = lower(expected[0])
+            for start in 0...(bytes.count - count) where lower(bytes[start]) == first {
+                var offset = 1
+                while offset < count, lower(bytes[start + offset]) == lower(expected[offset]) { offset += 1 }
+                if offset == count { return true }
+            }
+            return false
+        }
+    }
+
     /// True when `bytes` begins with `prefix`, ignoring ASCII case.
     @inlinable
     public static func hasPrefixIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ prefix: StaticString) -> Bool {

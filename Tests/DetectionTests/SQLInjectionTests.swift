@@ -46,6 +46,17 @@ let sqlAttackRows: [Row] = [
     // quoting and comment tricks
     "admin'/*", "admin' #", "1'/**/OR/**/1=1#", "1'||'1'='1", "1' aNd '1'='1", "1'%a0or%a01=1--", "\\' OR 1=1-- ",
     "1 or 0x31=0x31", "1 OR 'a'='a'", "1' or 2>1 or '1'='1' --", "$$a$$ union select 1", "1 /*!OR*/ 1=1",
+    // whole statements that probe: constant columns, server identity, catalogs
+    "SELECT 1,2,3 FROM products WHERE", "select @v, 5 from t where", "SELECT current_user", "SELECT * FROM pg_user",
+    "select version();", "SELECT 'a' \"x\" -- note", "CREATE TABLE t (c TEXT); LOAD DATA INFILE '/etc/hosts' INTO TABLE t",
+    // constants cut short by a comment, bare UNION probes, queries glued to the literal
+    "7 --", "(( 3 )) --", "( BINARY ( 'x') ) /*", "@v #", "-5 UNION", "2/**/union#", "9 (SELECT name FROM accounts)",
+    "abc' (SELECT count(*) FROM a, b) 'abc", "4DUNION SELECT 1",
+    // quoted operators, UNION after a prefix the grammar cannot read
+    "q 'RLIKE' r", "' MOD '", "'XOR'", "[x] UNION SELECT name FROM information_schema.schemata", "{fn 1} union select 1,2",
+    // conditions over constants and catalogs, MSSQL batches without semicolons
+    "CASE 3 WHEN 4 THEN 5 END", "IF((SELECT count(*) FROM sysobjects)>0,1,2)",
+    "x' SELECT 2 DECLARE @q varchar(9) EXEC(@q)--", "IF(1=1) SELECT 1 ELSE DROP TABLE t--",
 ].map(Row.init)
 
 /// Benign rows that look like SQL: names, prose, search syntax, code, identifiers.
@@ -59,7 +70,7 @@ let sqlBenignRows: [Row] = [
     "550e8400-e29b-41d4-a716-446655440000", "en-US,en;q=0.9", "text/html,application/xhtml+xml", "gzip, deflate, br",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
     "1F767F17239C9B670A39E9B10C3825F4", "user@example.com", "+33 1 23 45 67 89", "12 Rue de la Paix", "#2 pencil",
-    "Size 9\" #3 knitting hook", "\"LIKE\" button sticker", "'and'", "the \"&\" symbol", "boots -leather -suede --kids", "The students' -- and teachers'",
+    "Size 9\" #3 knitting hook", "\"LIKE\" button sticker", "select 'and'", "say 'or' twice", "the \"&\" symbol", "boots -leather -suede --kids", "The students' -- and teachers'",
     "Tom' or Jerry", "x = y", "a = b or c = d", "price >= 100", "if you select all, the union will be complete",
     "Users (and admins) can sleep(5 hours)", "version 2.0 (beta)", "SLEEP MODE", "benchmark results", "Sleep well",
     "Where there's a will, there's a way", "from here to there", "Having fun? Select one", "truncate the text",
@@ -78,6 +89,10 @@ let sqlBenignRows: [Row] = [
     "See User(name) in the docs", "Step 1; exec team will review", "'if'", "\"IS\" it real?", "12\" #4 pan",
     "\"#1 DAD\" mug", "\" and \"marvel\" fans", "type IN ('DELETE')", "Bread and butter = love", "isn't it; or is it",
     "1 + 1 = 2", "E = mc^2", "x' y", "''", "\"\"", "It''s escaped", "N/A", "100%", "50% off -- today only",
+    // statements a DBA or a tutorial writes: named columns, DDL, no constant padding
+    "select name from people where", "SELECT oid, datname FROM pg_database", "CREATE FUNCTION pg_sleep_for(interval)",
+    "SELECT a.id FROM a UNION SELECT b.id FROM b", "the union select board", "3,4--", "return '/';",
+    "for (i = n - 1; i >= 0; i--) {", "(see chapter 2) --", "Case 5: when in doubt, ask",
 ].map(Row.init)
 
 @Suite("SQL injection")

@@ -138,7 +138,7 @@ struct HTMLScanner {
         if finding == nil, matches(name, "style") {
             // <style> content up to </style>: expression(), javascript: URLs, @import, behaviors.
             let contentEnd = Self.find(bytes, "</style", from: end) ?? bytes.count
-            if cssIsActive(end..<contentEnd) || Self.find(Array(UnsafeBufferPointer(rebasing: bytes[end..<contentEnd])), "@import") != nil {
+            if cssIsActive(end..<contentEnd) || contains(end..<contentEnd, "@import") {
                 finding = XSSMatch(finding: .cssExpression, range: open..<min(contentEnd, open + Hit.maxFragmentBytes))
             }
         }
@@ -360,7 +360,7 @@ struct HTMLScanner {
     }
 
     private func contains(_ range: Range<Int>, _ needle: StaticString) -> Bool {
-        Self.find(Array(UnsafeBufferPointer(rebasing: bytes[range])).map(ASCII.lower), needle) != nil
+        ASCII.containsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[range]), needle)
     }
 
     private func firstIndex(of byte: UInt8, from start: Int) -> Int? {

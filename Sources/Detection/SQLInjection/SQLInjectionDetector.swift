@@ -37,7 +37,10 @@ public struct SQLInjectionDetector: PointDetector {
         if profile.hasAny(.apostrophe), let verdict = recognizeQuoted(value, context: .singleQuote) { return verdict }
         if profile.hasAny(.quote), let verdict = recognizeQuoted(value, context: .doubleQuote) { return verdict }
         if let verdict = recognize(value, context: .numeric, breakout: 0) { return verdict }
-        return recognize(value, context: .statement, breakout: 0)
+        if let verdict = recognize(value, context: .statement, breakout: 0) { return verdict }
+        guard ASCII.containsIgnoringCase(value, "union") else { return nil }
+        var recognizer = SQLRecognizer(bytes: value, start: 0, context: .numeric, vocabulary: vocabulary)
+        return recognizer.recognizeUnionAnywhere(breakoutStart: 0)
     }
 
     /// A quote context: the first quote MySQL would honour (backslash escapes), then the first quote at all.

@@ -192,6 +192,15 @@ struct SQLLexer {
             return SQLToken(kind: .number, start: start, end: position)
         }
         while position < bytes.count, ASCII.isDigit(bytes[position]) { position += 1 }
+        // Oracle's float suffixes (`1f`, `2d`) end a number: `1FUNION` is `1f UNION`.
+        if position + 1 < bytes.count, bytes[position] | 0x20 == 0x66 || bytes[position] | 0x20 == 0x64 {
+            var end = position + 1
+            while end < bytes.count, Self.isIdentifierByte(bytes[end]) { end += 1 }
+            if vocabulary.keyword(bytes, (position + 1)..<end) != .none {
+                position += 1
+                return SQLToken(kind: .number, start: start, end: position)
+            }
+        }
         // MySQL identifiers may begin with digits: `1a` is a name, `1e5` and `1union` are not.
         if position < bytes.count, ASCII.isLetter(bytes[position]) || bytes[position] == 0x5F, bytes[position] | 0x20 != 0x65 {
             var end = position
@@ -273,7 +282,7 @@ struct SQLLexer {
              .table, .any, .some, .all, .by, .as, .when, .then, .else, .case, .is, .between, .limit, .having, .like, .rlike,
              .regexp, .glob, .outfile, .dumpfile, .sounds,
              .with, .distinct, .group, .order, .join, .procedure, .div, .null, .top, .waitfor, .delay,
-             .exec, .execute, .set, .returning, .match, .against, .interval, .escape, .end:
+             .exec, .execute, .set, .returning, .match, .against, .interval, .escape, .end, .binary:
             return true
         default:
             return false

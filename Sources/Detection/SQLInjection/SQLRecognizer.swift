@@ -53,8 +53,11 @@ struct SQLEffects: OptionSet, Sendable {
     /// A parenthesised expression started the value.
     static let parenthesised = SQLEffects(rawValue: 1 << 21)
 
+    /// A query glued straight after the literal (`1 (SELECT … FROM t)`, `9999' (SELECT count(*) FROM a, b) '`).
+    static let gluedQuery = SQLEffects(rawValue: 1 << 23)
+
     /// Effects that make an injection on their own.
-    static let decisive: SQLEffects = [.union, .stacked, .technique, .fileWrite]
+    static let decisive: SQLEffects = [.union, .stacked, .technique, .fileWrite, .gluedQuery]
     /// Techniques that act (delay, raise errors, reach files or the network), unlike information functions.
     static let active: SQLEffects = [.union, .stacked, .fileWrite, .timeTechnique, .errorTechnique, .outOfBand]
     /// Operands that turn a boolean operator into a real condition.
@@ -113,16 +116,26 @@ struct SQLRecognizer {
     /// Non-blank bytes in the string the value ends in (closed by the application): `'>='` has 0, `'1` has 1,
     /// prose like `"LIKE" STAMP` has more.
     private var openStringContent = 0
+    /// The string the value ends in holds at most one short word of letters and digits (`' B`, `'`; not `';`).
+    private var openStringClosesValue = false
     /// Operators read after the breakout.
     private var operatorCount = 0
     /// Terminated string literals read after the breakout.
     private var closedStrings = 0
     /// The statement being read is `COPY` (its FROM/TO name files).
     private var copyStatement = false
+    /// `skipRest` read a MSSQL statement batched after the one it read (`… BEGIN DECLARE @s`).
+    private var batched = false
     /// `skipRest` read a FROM.
     private var sawFrom = false
     /// An operator spelled as a word (AND, LIKE, MOD) was used: quoted words in prose look like that.
     private var keywordOperatorUsed = false
+    /// The last comment holds no letter or digit.
+    private var lastCommentBare = false
+    /// A comma followed the first expression (`1,1`): a list, as data often is.
+    private var listRead = false
+    /// A column or table name was read as an operand (`(optional)`, `id`).
+    private var sawName = false
     /// The last comment has at most a few bytes of body (`--`, `-- -`, `#a`), unlike text after `#2` or `--`.
     private var lastCommentShort = false
 
@@ -144,6 +157,7 @@ struct SQLRecognizer {
                 if tokensRead == 0 { commentBeforeFirstToken = true }
                 commentAfterLastToken = true
                 lastCommentShort = commentBodyIsShort(token)
+                lastCommentBare = lastCommentShort && commentBodyIsBare(token)
                 continue
             }
             tokensRead += 1
@@ -188,6 +202,14 @@ struct SQLRecognizer {
         atEnd() && commentAfterLastToken && lastCommentShort
     }
 
+    /// No letter or digit in the comment (`--`, `-- -`, `/*`, `/*'*/`): it only cuts the query short.
+    private func commentBodyIsBare(_ token: SQLToken) -> Bool {
+        for index in token.start..<token.end where ASCII.isLetter(lexer.bytes[index]) || ASCII.isDigit(lexer.bytes[index]) {
+            return false
+        }
+        return true
+    }
+
     /// At most two non-blank bytes after the comment marker (`--`, `-- -`, `--+`, `#a`); `#2` is numbering.
     private func commentBodyIsShort(_ token: SQLToken) -> Bool {
         var index = token.start
@@ -227,24 +249,7 @@ struct SQLRecognizer {
             effects.insert(.truncation)
             return verdict(breakoutStart: breakoutStart, complete: true)
         }
-        if context == .statement {
-            // Statements that run something; DDL (GRANT, REVOKE, ALTER…) only names functions.
-            guard let first = peek(), first.kind == .keyword else { return nil }
-            switch first.word {
-            case .select, .exec, .execute, .copy, .load, .declare, .set, .waitfor, .call, .do, .backup, .restore, .with, .insert, .update:
-                break
-            default:
-                return nil
-            }
-            // Read the statement leniently; it counts only if it reaches for a technique or the catalogs.
-            advance()
-            if first.word == .backup || first.word == .restore { effects.insert([.fileWrite, .outOfBand]) }
-            copyStatement = first.word == .copy
-            _ = skipRest(inParentheses: false)
-            // A statement is data (a code snippet) unless it acts: delays, errors, files, commands, or @@ system variables.
-            guard !effects.isDisjoint(with: [.timeTechnique, .errorTechnique, .outOfBand, .fileWrite, .systemVariable]) else { return nil }
-            return SQLVerdict(context: context, effects: effects, fragment: breakoutStart..<max(lastEnd, breakoutStart))
-        }
+        if context == .statement { return recognizeStatement(breakoutStart: breakoutStart) }
         if context == .numeric {
             guard let first = peek() else { return nil }
             if isOperandStart(first) {
@@ -265,14 +270,144 @@ struct SQLRecognizer {
         return verdict(breakoutStart: breakoutStart, complete: complete)
     }
 
+    /// The whole value is a statement. A statement is data (a code snippet in a field) unless it acts — delays,
+    /// errors, files, commands, UNION — or has a shape only a probe has: constant columns padding the select list
+    /// of a query (`SELECT 1,2 FROM t`, `SELECT @v FROM t WHERE`), the server's own identity or its catalogs
+    /// (`SELECT current_user`, `… FROM pg_shadow`). `SELECT x FROM y WHERE` alone is a snippet.
+    private mutating func recognizeStatement(breakoutStart: Int) -> SQLVerdict? {
+        // Statements that run something (CREATE starts scripts that go on to load files); other DDL only names things.
+        guard let first = peek(), first.kind == .keyword else { return nil }
+        switch first.word {
+        case .select, .exec, .execute, .copy, .load, .declare, .set, .waitfor, .call, .do, .backup, .restore, .with, .insert, .update,
+             .create:
+            break
+        default:
+            return nil
+        }
+        advance()
+        if first.word == .backup || first.word == .restore { effects.insert([.fileWrite, .outOfBand]) }
+        copyStatement = first.word == .copy
+        if first.word == .select { readSelectList() }
+        _ = skipRest(inParentheses: false)
+        // More statements after `;` (a script is still data): each one is read for what it does.
+        while peek()?.kind == .semicolon {
+            while peek()?.kind == .semicolon { advance() }
+            guard let next = peek() else { break }
+            advance()
+            copyStatement = next.word == .copy
+            _ = skipRest(inParentheses: false)
+        }
+        let acts: SQLEffects = [.timeTechnique, .errorTechnique, .outOfBand, .fileWrite, .systemVariable, .union]
+        // A probe pads its select list with constants, or reads the server's identity or catalogs without naming
+        // any column (`SELECT * FROM pg_shadow`; `SELECT oid, datname FROM pg_database` is a DBA's query).
+        let probe = first.word == .select
+            && (!namedColumns && !effects.isDisjoint(with: [.technique, .catalog]) || constantColumns && (sawFrom || commentAfterLastToken))
+        // CREATE names functions (`CREATE FUNCTION pg_sleep_for(…)`); it counts only when the script reaches for files.
+        if first.word == .create && !effects.contains(.fileWrite) { return nil }
+        guard !effects.isDisjoint(with: acts) || probe else { return nil }
+        return SQLVerdict(context: context, effects: effects, fragment: breakoutStart..<max(lastEnd, breakoutStart))
+    }
+
+    /// Looks for `UNION [ALL] SELECT` anywhere in a value whose start defeated the grammar (`{d 2} UNION SELECT …`,
+    /// `-[id] UNION SELECT …`, `=/*!UnIoN*/ /*!SeLecT*/ 1,2 …`): it counts when the select list pads constants or
+    /// reads server functions or catalogs — what a UNION-based extraction does, unlike prose (`union select committee`).
+    mutating func recognizeUnionAnywhere(breakoutStart: Int) -> SQLVerdict? {
+        while let token = advance() {
+            guard token.kind == .keyword, token.word == .union else { continue }
+            let unionStart = token.start
+            while isKeyword(peek(), .all) || isKeyword(peek(), .distinct) || peek()?.kind == .leftParen { advance() }
+            guard isKeyword(peek(), .select) else { continue }
+            advance()
+            effects = []
+            constantColumns = false
+            namedColumns = false
+            readSelectList()
+            _ = skipRest(inParentheses: false)
+            guard constantColumns || !effects.isDisjoint(with: [.technique, .catalog, .systemVariable]) else { continue }
+            effects.insert(.union)
+            return SQLVerdict(context: context, effects: effects, fragment: max(unionStart, breakoutStart)..<max(lastEnd, unionStart))
+        }
+        return nil
+    }
+
+    /// The select list of a statement had a constant column (`1`, `'a'`, `@v`, `sin(1)`): no column of a table.
+    private var constantColumns = false
+    /// The select list of a statement named a column (`oid`, `CAST(x AS t)`).
+    private var namedColumns = false
+
+    /// Reads a select list up to FROM (or the end), noting constant columns, variables and server functions.
+    private mutating func readSelectList() {
+        while let token = peek(), token.kind == .keyword, token.word == .all || token.word == .distinct || token.word == .top {
+            advance()
+        }
+        var level = 0
+        var literal = false
+        var name = false
+        func closeItem() {
+            if literal && !name { constantColumns = true }
+            if name { namedColumns = true }
+            literal = false
+            name = false
+        }
+        while let token = peek() {
+            switch token.kind {
+            case .leftParen:
+                level += 1
+                guard level <= Self.maxDepth else { return }
+            case .rightParen:
+                guard level > 0 else { closeItem(); return }
+                level -= 1
+            case .comma where level == 0:
+                closeItem()
+            case .number, .string:
+                literal = true
+            case .variable:
+                literal = true
+                effects.insert(.variable)
+                if token.end - token.start > 2, lexer.bytes[token.start + 1] == ASCII.at { effects.insert([.technique, .systemVariable]) }
+            case .function:
+                noteFunction(token.word)
+            case .identifier:
+                // `SELECT current_user`: PostgreSQL's server identity needs no parentheses.
+                if lexer.vocabulary.function(lexer.bytes, token.start..<token.end) == .infoFunction { effects.insert(.technique) } else { name = true }
+                noteCatalog(token)
+            case .keyword where token.word == .from || token.word == .into:
+                closeItem()
+                return
+            case .keyword where token.word == .union:
+                // Constant columns then UNION: the column count of another query is being matched.
+                closeItem()
+                if constantColumns { effects.insert(.union) }
+                return
+            case .keyword where token.word == .as && level == 0:
+                // An alias names the column; it is no column read from a table.
+                closeItem()
+                advance()
+                if peek()?.kind == .identifier || peek()?.kind == .string { advance() }
+                continue
+            case .semicolon:
+                closeItem()
+                return
+            default:
+                break
+            }
+            advance()
+        }
+        closeItem()
+    }
+
     /// Applies the acceptance rules to what was parsed. `complete` is false when the grammar failed part
     /// way: then only decisive effects or an unmistakable condition already seen count.
     private mutating func verdict(breakoutStart: Int, complete: Bool) -> SQLVerdict? {
         // How the application's own closing quote is disposed of: a short comment, or an empty string it closes.
-        // A lone quoted keyword ('and', 'MOD') reads as prose; with any content or a second operator it is code.
+        // A lone quoted keyword after words (`select 'and'`, `say 'or'`) reads as prose; as the whole value
+        // (`'DIV'`, `' XOR '`) it is an operator probe.
         let loneQuotedKeyword = keywordOperatorUsed && operatorCount == 1 && openStringContent == 0
+            && !(nothingBeforeBreakout || !quotedWordAfterBreakout && singleWordBeforeBreakout(blankAfter: false))
         let terminated = endsInComment() || (endedInOpenString && openStringContent <= 3 && !loneQuotedKeyword)
         let logic = effects.contains(.logic)
+        // `1 --`, `( BINARY ( 1) ) --`, `@v /*`: constants alone, then a comment cutting the query short.
+        let bareTruncation = complete && wholeValueRead && atEnd() && commentAfterLastToken && lastCommentBare && !sawName && !listRead
         let tautology = !effects.isDisjoint(with: [.literalComparison, .booleanLiteral])
         let accepted: Bool
         switch context {
@@ -285,7 +420,8 @@ struct SQLRecognizer {
                 // Weak evidence (an operator, a clause) needs the shape of a probe: at most one word before the
                 // quote and no other string in the tail (code like `"Div": "/",` has several).
                 accepted = (logic && !effects.isDisjoint(with: .conditional))
-                    || (terminated && plainDataBeforeBreakout && singleWordBeforeBreakout && (closedStrings == 0 || !quotedWordAfterBreakout)
+                    || (terminated && plainDataBeforeBreakout && (closedStrings == 0 || !quotedWordAfterBreakout)
+                        && (singleWordBeforeBreakout(blankAfter: false) || openStringClosesValue && singleWordBeforeBreakout(blankAfter: true))
                         && !effects.isDisjoint(with: [.logic, .comparison, .arithmetic, .orderBy, .clause, .truncation, .subquery]))
             }
         case .numeric, .statement:
@@ -306,6 +442,7 @@ struct SQLRecognizer {
                             || (effects.contains(.orderBy) && (terminated || effects.contains(.parenBreakout)))
                             || (effects.contains(.clause) && effects.contains(.literalComparison))
                             || (effects.contains(.literalComparison) && terminated)
+                            || bareTruncation
                     }
                 case .fragment:
                     // A bare `AND …` is a snippet of SQL unless it states a tautology or probes; `') OR (…` first
@@ -316,11 +453,15 @@ struct SQLRecognizer {
                 case .word:
                     accepted = logic && (tautology || effects.contains(.technique) || effects.contains(.stringFunction) && effects.contains(.comparison))
                 case .expression:
-                    accepted = (logic && tautology) || effects.contains(.systemVariable)
+                    accepted = (logic && tautology) || effects.contains(.systemVariable) || bareTruncation
                         || (complete && effects.contains(.parenthesised) && effects.contains(.subquery) && wholeValueRead && !unclosedParenthesis)
                         // `ascii(substring(version() from 1 for 1))`: one expression reaching for server information.
                         || (complete && wholeValueRead && effects.contains(.technique))
                         || (effects.contains(.caseExpression) && effects.contains(.literalComparison))
+                        // `CASE 1 WHEN 2 THEN 2 END`: a condition over constants alone, as the whole value.
+                        || (complete && wholeValueRead && effects.contains(.caseExpression) && !sawName)
+                        // `IF((SELECT mid(table_name,1,1) FROM information_schema.tables …)=…)`: a catalog read inside.
+                        || (complete && wholeValueRead && effects.contains(.subquery) && effects.contains(.catalog))
                         || (complete && effects.contains(.parenthesised) && terminated && !effects.isDisjoint(with: [.logic, .comparison, .arithmetic]))
                 }
             }
@@ -329,16 +470,25 @@ struct SQLRecognizer {
         return SQLVerdict(context: context, effects: effects, fragment: breakoutStart..<max(lastEnd, breakoutStart))
     }
 
-    /// No space in the data before the breakout (`admin`, `A`, empty), leading blanks aside.
-    private var singleWordBeforeBreakout: Bool {
-        let breakout = lexer.startPosition - 1
+    /// No space in the data before the breakout (`admin`, empty), leading blanks aside; with `blankAfter`, blanks
+    /// may also separate the word from the quote (`A '>' B`).
+    private func singleWordBeforeBreakout(blankAfter: Bool) -> Bool {
+        var breakout = lexer.startPosition - 1
         guard breakout > 0 else { return true }
         var index = 0
         while index < breakout, SQLLexer.isWhitespace(lexer.bytes[index]) { index += 1 }
+        while blankAfter, breakout > index, SQLLexer.isWhitespace(lexer.bytes[breakout - 1]) { breakout -= 1 }
         while index < breakout {
             if SQLLexer.isWhitespace(lexer.bytes[index]) { return false }
             index += 1
         }
+        return true
+    }
+
+    /// The value starts with the breakout quote (blanks aside).
+    private var nothingBeforeBreakout: Bool {
+        let breakout = lexer.startPosition - 1
+        for index in 0..<max(breakout, 0) where !SQLLexer.isWhitespace(lexer.bytes[index]) { return false }
         return true
     }
 
@@ -426,6 +576,7 @@ struct SQLRecognizer {
                 effects.insert(.parenBreakout)
             case .comma:
                 advance()
+                listRead = true
                 guard parseExpression() else { return false }
             case .semicolon:
                 while peek()?.kind == .semicolon { advance() }
@@ -434,6 +585,13 @@ struct SQLRecognizer {
             case .keyword where token.word == .as:
                 advance()
                 guard let alias = advance(), alias.kind == .identifier || alias.kind == .string else { return false }
+            case .leftParen where isKeyword(peek(1), .select) || isKeyword(peek(1), .union):
+                // `-1 (SELECT id FROM users LIMIT 1)`: a query glued to the literal (a comment may sit between).
+                sawFrom = false
+                let before = effects
+                guard parsePrimary() else { return false }
+                guard sawFrom || !effects.subtracting(before).isDisjoint(with: [.technique, .union]) else { return false }
+                effects.insert(.gluedQuery)
             case .operator, .keyword:
                 guard parseOperatorTail(token) else { return false }
             default:
@@ -525,7 +683,9 @@ struct SQLRecognizer {
             let before = effects
             sawFrom = false
             guard parseStatement() else { return false }
-            if !sawFrom && effects.subtracting(before).isDisjoint(with: [.technique, .fileWrite]) {
+            // … or starts a batch: `'; SELECT 'a'; DECLARE @s …`, `' SELECT 1 BEGIN DECLARE @s …`.
+            let batch = batched || (peek()?.kind == .semicolon && peek(1).map { $0.kind == .keyword && $0.word.isStatement } == true)
+            if !sawFrom && !batch && effects.subtracting(before).isDisjoint(with: [.technique, .fileWrite]) {
                 effects = before
                 return false
             }
@@ -703,8 +863,19 @@ struct SQLRecognizer {
                 guard token.quote == context.quote, context != .numeric else { return false }
                 endedInOpenString = true
                 var content = 0
-                for index in (token.start + 1)..<token.end where !SQLLexer.isWhitespace(lexer.bytes[index]) { content += 1 }
+                var words = 0
+                var inWord = false
+                var alphanumeric = true
+                for index in (token.start + 1)..<token.end {
+                    let byte = lexer.bytes[index]
+                    let blank = SQLLexer.isWhitespace(byte)
+                    if !blank { content += 1 }
+                    if !blank && !inWord { words += 1 }
+                    if !blank && !ASCII.isLetter(byte) && !ASCII.isDigit(byte) { alphanumeric = false }
+                    inWord = !blank
+                }
                 openStringContent = content
+                openStringClosesValue = words <= 1 && content <= 2 && alphanumeric
             }
             advance()
             return true
@@ -714,6 +885,7 @@ struct SQLRecognizer {
             advance()
             // Only SQL's own functions are literal-like; `pg_stat_get_function_calls(x)` is someone's schema.
             lastOperandLiteral = token.word != .none
+            if token.word == .none { sawName = true }
             // version(), user(), database() take no arguments; `User(login_name)` is prose.
             if token.word != .infoFunction || peek(1)?.kind == .rightParen { noteFunction(token.word) }
             guard peek()?.kind == .leftParen else { return false }
@@ -792,6 +964,7 @@ struct SQLRecognizer {
     private mutating func parseName() -> Bool {
         guard let first = advance() else { return false }
         lastOperandLiteral = false
+        sawName = true
         noteCatalog(first)
         while peek()?.kind == .dot, let next = peek(1), next.kind == .identifier || next.kind == .keyword || (next.kind == .operator && next.word == .times) {
             advance()
@@ -851,6 +1024,7 @@ struct SQLRecognizer {
             }
         }
         // Unclosed arguments at the end of the value.
+        unclosedParenthesis = true
         return true
     }
 
@@ -889,6 +1063,11 @@ struct SQLRecognizer {
         while let next = peek(), next.kind == .leftParen || (next.kind == .operator && (next.word == .minus || next.word == .plus)) {
             advance()
             if next.kind == .leftParen { parenthesised += 1 }
+        }
+        if atEnd() && parenthesised == 0 && (start == .literal || start == .expression) && context == .numeric {
+            // `-1 UNION`, `1/**/union#`: a number then UNION and nothing else probes for a UNION injection.
+            effects.insert(.union)
+            return true
         }
         guard isKeyword(peek(), .select) else { return false }
         if peek(1) == nil {
@@ -929,7 +1108,7 @@ struct SQLRecognizer {
         let next = peek()
         let endsHere = next == nil || next?.kind == .rightParen || next?.kind == .semicolon
         // "Union select committee" as a whole value: a lone word with nothing after it is prose, not a query.
-        if start == .fragment && items == 1 && plainWords == 1 && endsHere && !commentAfterLastToken { return false }
+        if (start == .fragment || start == .word) && items == 1 && plainWords == 1 && endsHere && !commentAfterLastToken { return false }
         return skipRest(inParentheses: inParentheses)
     }
 
@@ -954,6 +1133,16 @@ struct SQLRecognizer {
                 // LOAD DATA INFILE, COPY … TO 'file', COPY … FROM PROGRAM
                 if spells(token, "infile") || (copyStatement && spells(token, "program")) { effects.insert([.fileWrite, .outOfBand]) }
                 if copyStatement && spells(token, "to") && (peek(1)?.kind == .string || peek(1)?.kind == .operator) { effects.insert([.fileWrite, .outOfBand]) }
+            case .keyword where level == 0 && (token.word == .declare || token.word == .exec || token.word == .execute || token.word == .goto):
+                // MSSQL runs statements separated by whitespace: DECLARE @s, EXEC(@s), GOTO label.
+                if let next = peek(1), next.kind == .variable || next.kind == .leftParen || (token.word == .goto && next.kind == .identifier) {
+                    batched = true
+                }
+            case .keyword where level == 0 && (token.word == .drop || token.word == .truncate || token.word == .alter):
+                // … ELSE DROP FUNCTION x, … DROP TABLE t
+                if let next = peek(1), next.kind == .keyword, next.word == .table || next.word == .objectType || next.word == .procedure {
+                    batched = true
+                }
             case .keyword where token.word == .from:
                 sawFrom = true
                 if copyStatement && peek(1)?.kind == .string { effects.insert([.fileWrite, .outOfBand]) }

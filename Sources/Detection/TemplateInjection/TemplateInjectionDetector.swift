@@ -251,12 +251,7 @@ struct TemplateExpression {
     }
 
     private func contains(_ needle: StaticString) -> Bool {
-        let count = needle.utf8CodeUnitCount
-        guard bytes.count >= count else { return false }
-        for start in 0...(bytes.count - count) where ASCII.hasPrefixIgnoringCase(UnsafeBufferPointer(rebasing: bytes[start...]), needle) {
-            return true
-        }
-        return false
+        ASCII.containsIgnoringCase(bytes, needle)
     }
 
     /// `7*7`, `7*'7'`, `3 + 3`, `1-1`: two literals joined by an arithmetic operator, and nothing else.
