@@ -42,6 +42,19 @@ let xssAttackRows: [Row] = [
     "<svg><script>alert(1)</script></svg>", "<math><mtext><script>alert(1)</script>", "<!--<script>alert(1)</script>-->", "<xml id=x><x><c><![CDATA[<img src=x>]]></c></x></xml>",
     "<span datasrc=#x datafld=c dataformatas=html></span>", "<img src=&{alert(1)};>", "<meta charset=\"utf-7\">", "onmouseover=alert(1)", "onload=document.cookie=1",
     "<a href=\"x\" target=\"_blank\" onclick=\"alert(1)\">link</a>",
+    // script without quotes: dialogs called, handed over or reached through a hidden global name
+    "alert(1)", "alert(document.domain)", "prompt`x`", "(confirm)(1)", "[2].map(alert)", "q=alert,q(1)", "window['al'+'ert'](1)",
+    "self[/pro/.source+/mpt/.source](1)", "\\u0061lert(1)", "top['\\x61lert'](2)", "x;alert(1)//", "}confirm(1);{",
+    // encodings of `<` sent alone to see which come back decoded
+    "&#60;", "&#x3c", "&LT", "\\u003c", "&#0060;",
+    // CSS that breaks out of its declaration or loads a resource
+    "<p style=\"color:red}body{x:y\">", "<b style=\"[x]color:red\">", "<i style=\"background:url(a.svg#b)\">x</i>",
+    "<style>p{color:re/**/d}</style>", "<style>@font-face{src:url(f.svg#x)}</style>", "<span style=\"\\63olor:red\">",
+    "<link rel=\"stylesheet\" href=\"//evil.test/x.css\">", "<meta http-equiv=\"Link\" content=\"<//evil.test/x.css>; rel=stylesheet\">",
+    // links to hosts spelled to hide them; XML processing instructions and XML Events
+    "<a href=\"http://3232235777/\">x</a>", "<a href=\"http://0x7f.1/\">x</a>", "<a href=\"ht\ttp://example.com/\">x</a>",
+    "<?xml-stylesheet href=\"#x\"?>", "<?import namespace=\"y\" implementation=\"#default#z\">", "<x ev:event=\"load\" ev:handler=\"#h\"/>",
+    "<listener event=\"load\" handler=\"#y\"/>", "<xsl:template match=\"/\">",
 ].map(Row.init)
 
 let xssBenignRows: [Row] = [
@@ -58,12 +71,16 @@ let xssBenignRows: [Row] = [
     "size, = struct.unpack(\"<I\", data[:4])", "raise TypeError(\"%s() takes %s arguments\" % (name, n))",
     "return \"<Widget({!r})>\".format(self.name)", "} else if (cache[key] && fresh) {", "}).catch(er => {",
     "} catch (_) {", ") AS owner (id, name)", "x = {'a': 1}", "{{ user.name }}", "{{ 7 * 7 }}", "Hello {{name}}!",
-    "{% if x %}y{% endif %}", "${price}", "$(document).ready()", "alert(1)", "confirm your email", "prompt me",
+    "{% if x %}y{% endif %}", "${price}", "$(document).ready()", "alert (see log)", "confirm your email", "prompt me",
+    "window[callbackName](data)", "create alert(s) for errors", "Please confirm (yes/no)", "Set an alert (optional)", "promptly(3)",
+    "<span style=\"font-family: Arial, sans-serif; color: #333\">x</span>", "<div style=\"background:url(https://cdn.example.com/a.png)\">",
+    "<style>p { color: red; } /* note */</style>", "<style>input[type=text] { border: 0 }</style>", "<a href=\"http://192.168.1.10/admin\">router</a>",
+    "&#169; 2024", "&lt;b&gt; is bold", "\\u00e9t\\u00e9", "alert level: high", "<link rel=\"stylesheet\" href=\"/css/site.css\">",
     "https://example.com/?next=/home", "/redirect?next=https://example.com/", "mailto:bob@example.com", "tel:+331234",
     "data:image/png;base64,iVBORw0KGgo=", "http://example.com/a.js", "ftp://files.example.com", "urn:isbn:0451450523",
     "expression of interest", "regular expression(s) are hard", "The expression (x+1) is odd", "color: red; width: 10px",
     "font-family: 'Arial', sans-serif", "background: url(/img/bg.png)", "behaviour is good", "the binding contract",
-    "&lt;script&gt;alert(1)&lt;/script&gt;", "&#60;", "&amp;", "AT&T", "Q&A", "Tom & Jerry", "100% < 200%",
+    "&lt;script&gt;alert(1)&lt;/script&gt;", "&amp;", "AT&T", "Q&A", "Tom & Jerry", "100% < 200%",
     "He said \"hi\" and left", "It's a 'quoted' word", "She said: 'no'", "\"Hello\", said Bob (again)", "x' y", "a \"b\" c",
     "5' - 10'", "6' 2\" tall", "O'Brien; call(me)", "Rock 'n' roll", "don't; it(s) fine", "it's - fun(ny)",
     "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">", "<meta charset=\"utf-8\">", "<link rel=\"stylesheet\" href=\"a.css\">",

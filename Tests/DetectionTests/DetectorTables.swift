@@ -338,9 +338,12 @@ let ldapInjectionAttackRows: [Row] = [
     Row("admin)(sAMAccountName=*"), Row("x)(|(sAMAccountName=*)"), Row("(|(sAMAccountName=*)(cn=*))"),
     Row("*)(&(sAMAccountName=x)"), Row("*))%00"), Row("(&(objectClass=*)(uid=admin))"), Row("(!(uid=root))"),
     Row("*))(|(password=*)"),
+    // wildcards in parameters named after directory attributes; XPath selections of every node
+    Row("admin*", name: "uid"), Row("j*", name: "cn"), Row("*/*", name: "sAMAccountName"), Row("//*"), Row("//user[name='x']"),
 ]
 
 let ldapInjectionBenignRows: [Row] = [
+    Row("admin*"), Row("*/*"), Row("//cdn.example.com/x.js"), Row("//* TODO"), Row("/*/*"), Row("bob", name: "uid"), Row("a*b c", name: "cn"),
     Row("f(x) & g(y)"), Row("(a)|(b)"), Row("*(note)"), Row("(& more)"), Row("**(bold)**"), Row("tom & (jerry)"),
     Row("(see above)"), Row("(a)(b)"), Row("f(x)(y)"), Row("smile :)("), Row("(555) 123-4567"), Row("(c) 2024"), Row("*note*"),
     Row("a*b"), Row("(x=1)"), Row("x = (1)(2)"), Row("Mr. Smith (CEO)"), Row("(uid)"), Row("uid=bob"),

@@ -12,6 +12,8 @@ enum XSSContext: String, Sendable {
     case url
     case css
     case template
+    /// The value is placed in a script without quotes (`var page = VALUE;`, an event handler).
+    case script
 }
 
 /// Cross-site scripting: the value, placed in HTML text, inside an attribute value (quoted or not), inside a
@@ -24,7 +26,9 @@ public struct CrossSiteScriptingDetector: PointDetector {
     public init() {}
 
     public func wants(_ profile: ValueProfile) -> Bool {
-        profile.hasAny([.lessThan, .colon, .brace, .plus]) || (profile.hasAny(.equals) && profile.hasAny(.letter)) || (profile.hasAny([.apostrophe, .quote, .backquote, .whitespace, .control]) && profile.hasAny([.equals, .parenthesis, .backquote]))
+        profile.hasAny([.lessThan, .colon, .brace, .plus]) || (profile.hasAny([.equals, .parenthesis, .backquote]) && profile.hasAny(.letter))
+            || (profile.hasAny([.apostrophe, .quote, .backquote, .whitespace, .control]) && profile.hasAny([.equals, .parenthesis, .backquote]))
+            || profile.hasAny([.ampersand, .backslash])
     }
 
     public func inspect(
@@ -69,6 +73,8 @@ public struct CrossSiteScriptingDetector: PointDetector {
         }
         if profile.hasAny(.brace), let match = Self.template(value) { return (match, .template) }
         if profile.hasAny(.plus), let match = Self.utf7Markup(value) { return (match, .htmlData) }
+        if profile.hasAny([.parenthesis, .backquote]), let match = ScriptExpression.sinkCall(value) { return (match, .script) }
+        if profile.hasAny([.ampersand, .backslash]), let match = ScriptExpression.encodedAngleProbe(value) { return (match, .htmlData) }
         return nil
     }
 
@@ -168,7 +174,7 @@ public struct CrossSiteScriptingDetector: PointDetector {
             if ASCII.isLetter(byte) || ASCII.isDigit(byte) || byte == ASCII.dollar || byte == 0x5F || byte == ASCII.dot {
                 index += 1
             } else if byte == ASCII.leftBracket {
-                guard let close = Self.matching(value, from: index, open: ASCII.leftBracket, close: ASCII.rightBracket) else { return nil }
+                guard let close = ScriptExpression.matching(value, from: index, open: ASCII.leftBracket, close: ASCII.rightBracket) else { return nil }
                 index = close + 1
             } else {
                 break
@@ -180,13 +186,13 @@ public struct CrossSiteScriptingDetector: PointDetector {
         guard index < value.count, value[index] == ASCII.leftParen || value[index] == ASCII.backquote else { return nil }
         let callEnd: Int
         if value[index] == ASCII.leftParen {
-            guard let close = Self.matching(value, from: index, open: ASCII.leftParen, close: ASCII.rightParen) else {
+            guard let close = ScriptExpression.matching(value, from: index) else {
                 // Unclosed call at the end of the value: the page's own text closes nothing; still code.
                 return XSSMatch(finding: .jsBreakout, range: quote..<value.count)
             }
             callEnd = close + 1
         } else {
-            guard let close = Self.matchingQuote(value, from: index + 1, quote: ASCII.backquote) else { return nil }
+            guard let close = ScriptExpression.matchingQuote(value, from: index + 1, quote: ASCII.backquote) else { return nil }
             callEnd = close + 1
         }
         // What follows must end the statement or reopen the string: `//`, `<!--`, `;`, `-'`, `+"`, the end.
@@ -201,37 +207,6 @@ public struct CrossSiteScriptingDetector: PointDetector {
             guard closes else { return nil }
         }
         return XSSMatch(finding: .jsBreakout, range: quote..<min(value.count, callEnd + 4))
-    }
-
-    /// Index of the bracket closing the one at `from`, skipping quoted strings.
-    private static func matching(_ value: UnsafeBufferPointer<UInt8>, from: Int, open: UInt8, close: UInt8) -> Int? {
-        var depth = 0
-        var index = from
-        while index < value.count, index - from < 512 {
-            let byte = value[index]
-            if byte == ASCII.quote || byte == ASCII.apostrophe || byte == ASCII.backquote {
-                guard let end = matchingQuote(value, from: index + 1, quote: byte) else { return nil }
-                index = end + 1
-                continue
-            }
-            if byte == open { depth += 1 }
-            if byte == close {
-                depth -= 1
-                if depth == 0 { return index }
-            }
-            index += 1
-        }
-        return nil
-    }
-
-    private static func matchingQuote(_ value: UnsafeBufferPointer<UInt8>, from: Int, quote: UInt8) -> Int? {
-        var index = from
-        while index < value.count {
-            if value[index] == ASCII.backslash { index += 2; continue }
-            if value[index] == quote { return index }
-            index += 1
-        }
-        return nil
     }
 
     /// Statement keywords that look like calls: `if (`, `for (`, `while (`, `function (`, `return (`.

@@ -4,7 +4,7 @@ import RequestParsing
 /// Why a piece of markup runs script.
 enum XSSFinding: Sendable, Equatable {
     case scriptElement, embeddingElement, eventHandler, scriptURL, srcdoc, cssExpression, metaRefresh, importLink
-    case scriptEndTag, jsBreakout, template, utf7Markup
+    case scriptEndTag, jsBreakout, template, utf7Markup, scriptCall, encodedMarkupProbe, cssInjection, disguisedLink
 
     var reason: String {
         switch self {
@@ -15,11 +15,15 @@ enum XSSFinding: Sendable, Equatable {
         case .srcdoc: return "an srcdoc document"
         case .cssExpression: return "a CSS expression or binding"
         case .metaRefresh: return "a meta http-equiv directive"
-        case .importLink: return "an HTML import"
+        case .importLink: return "an HTML import or a remote style sheet"
         case .scriptEndTag: return "a </script> breakout"
         case .jsBreakout: return "a JavaScript string breakout calling a function"
         case .template: return "a client-side template expression reaching the Function constructor"
         case .utf7Markup: return "UTF-7 encoded markup"
+        case .scriptCall: return "a call of a dialog or of a hidden global"
+        case .encodedMarkupProbe: return "an encoded `<` probing what the page decodes"
+        case .cssInjection: return "CSS that breaks out of its declaration or loads a resource"
+        case .disguisedLink: return "a link whose host is hidden by its spelling"
         }
     }
 }
@@ -68,8 +72,15 @@ struct HTMLScanner {
                     index = next + 1
                 }
             } else if byte == ASCII.question {
-                // `<?…>` is a bogus comment ending at the first `>` (HTML parsing): the data resumes after it.
-                index = firstIndex(of: ASCII.greaterThan, from: next).map { $0 + 1 } ?? bytes.count
+                // `<?…>` is a bogus comment ending at the first `>` (HTML parsing): the data resumes after it. In
+                // XML documents and old IE, a style sheet embedded in the document or from another site
+                // (`<?xml-stylesheet href="#x"?>`) and `<?import implementation=…>` load code.
+                let close = firstIndex(of: ASCII.greaterThan, from: next) ?? bytes.count
+                if contains(next..<close, "xml-stylesheet") && (contains(next..<close, "href=\"#") || contains(next..<close, "href='#") || contains(next..<close, "//"))
+                    || (contains(next..<close, "import") && contains(next..<close, "implementation")) {
+                    return XSSMatch(finding: .embeddingElement, range: open..<min(bytes.count, close + 1))
+                }
+                index = min(close + 1, bytes.count)
             } else {
                 index = next
             }
@@ -117,11 +128,14 @@ struct HTMLScanner {
         if matches(name, "script") { report(.scriptElement) }
         else if matches(name, "iframe") || matches(name, "frame") || matches(name, "object") || matches(name, "embed")
                     || matches(name, "applet") || matches(name, "base") || matches(name, "frameset") || matches(name, "import")
-                    || matches(name, "portal") || matches(name, "xml") {
+                    || matches(name, "portal") || matches(name, "xml") || hasPrefix(name, "xsl:") {
             report(.embeddingElement)
         }
         var metaHTTPEquiv = false
         var linkImport = false
+        var xmlEvent = false
+        var linkStylesheet = false
+        var linkRemote = false
         var scriptStyle = false
         let end = attributes(from: index, tagName: name, requireScriptLikeHandler: false) { match in
             if finding == nil { finding = XSSMatch(finding: match.finding, range: open..<match.range.upperBound) }
@@ -130,16 +144,34 @@ struct HTMLScanner {
             if matches(name, "meta"), let value, (matches(attributeName, "http-equiv") && (contains(value, "refresh") || contains(value, "set-cookie")))
                 || (matches(attributeName, "charset") && (contains(value, "utf-7") || contains(value, "utf7") || contains(value, "imap"))) { metaHTTPEquiv = true }
             if matches(name, "style"), matches(attributeName, "type"), let value, contains(value, "javascript") { scriptStyle = true }
-            if matches(name, "link"), matches(attributeName, "rel"), let value, contains(value, "import") { linkImport = true }
+            if matches(name, "link"), matches(attributeName, "rel"), let value {
+                if contains(value, "import") { linkImport = true }
+                if contains(value, "stylesheet") { linkStylesheet = true }
+            }
+            // A style sheet from another site restyles the page (and reads it through selectors).
+            if matches(name, "link"), matches(attributeName, "href"), let value, let url = URLReading(UnsafeBufferPointer(rebasing: bytes[value])),
+               url.form == .hierarchical || url.form == .protocolRelative {
+                linkRemote = true
+            }
+            // <meta http-equiv="Link" content="<…>; rel=stylesheet"> loads a style sheet like <link>.
+            if matches(name, "meta"), matches(attributeName, "http-equiv"), let value, matches(value, "link") { metaHTTPEquiv = true }
+            // XML Events: ev:event="load" ev:handler="…", <listener event=… handler=…>, <handler ev:event=…>.
+            if hasSuffix(attributeName, ":handler") || hasSuffix(attributeName, ":event") && (matches(name, "handler") || hasPrefix(name, "x"))
+                || (matches(name, "listener") || matches(name, "handler")) && (matches(attributeName, "handler") || hasSuffix(attributeName, "event")) {
+                xmlEvent = true
+            }
         }
+        if xmlEvent { report(.eventHandler) }
         if metaHTTPEquiv { report(.metaRefresh) }
         if scriptStyle { report(.scriptElement) }
-        if linkImport { report(.importLink) }
+        if linkImport || linkStylesheet && linkRemote { report(.importLink) }
         if finding == nil, matches(name, "style") {
             // <style> content up to </style>: expression(), javascript: URLs, @import, behaviors.
             let contentEnd = Self.find(bytes, "</style", from: end) ?? bytes.count
             if cssIsActive(end..<contentEnd) || contains(end..<contentEnd, "@import") {
                 finding = XSSMatch(finding: .cssExpression, range: open..<min(contentEnd, open + Hit.maxFragmentBytes))
+            } else if Self.cssIsHostile(Array(UnsafeBufferPointer(rebasing: bytes[end..<contentEnd])), inline: false) {
+                finding = XSSMatch(finding: .cssInjection, range: open..<min(contentEnd, open + Hit.maxFragmentBytes))
             }
         }
         return (finding, end)
@@ -216,7 +248,14 @@ struct HTMLScanner {
         if value.count > 2, bytes[value.lowerBound] == ASCII.ampersand, bytes[value.lowerBound + 1] == ASCII.leftBrace { return .scriptURL }
         let decoded = decodedAttribute(value)
         if Self.hasScriptScheme(decoded) { return .scriptURL }
-        if matches(name, "style"), Self.cssIsActive(decoded) { return .cssExpression }
+        if matches(name, "style") {
+            if Self.cssIsActive(decoded) { return .cssExpression }
+            if Self.cssIsHostile(decoded, inline: true) { return .cssInjection }
+        }
+        if matches(name, "href") || matches(name, "src") || matches(name, "action") || matches(name, "formaction") || matches(name, "xlink:href"),
+           Self.isDisguisedLink(decoded) {
+            return .disguisedLink
+        }
         return nil
     }
 
@@ -336,6 +375,89 @@ struct HTMLScanner {
         return find(normalized, "expression(") != nil || find(normalized, "behavior:") != nil || find(normalized, "behaviour:") != nil
             || find(normalized, "binding:url(") != nil
             || find(normalized, "javascript:") != nil || find(normalized, "vbscript:") != nil
+    }
+
+    /// CSS written to escape where it is placed or to pull something in: in a `style` attribute, braces,
+    /// brackets, escapes, comments or control characters; anywhere, `url(…)` of anything but a plain web
+    /// address (`url(test.svg#a)`, `url('x;color:red;/*')`) and `@font-face` sources; inside a declaration block of
+    /// a `<style>` element, brackets, escapes and comments. Rich text (`font-family: Arial; color: #333`) has none.
+    static func cssIsHostile(_ css: [UInt8], inline: Bool) -> Bool {
+        var depth = 0
+        var index = 0
+        while index < css.count {
+            let byte = css[index]
+            let declaration = inline || depth > 0
+            switch byte {
+            case ASCII.leftBrace:
+                if inline { return true }
+                depth += 1
+            case ASCII.rightBrace:
+                if inline { return true }
+                depth = max(0, depth - 1)
+            case ASCII.leftBracket, ASCII.rightBracket, ASCII.backslash:
+                if declaration { return true }
+            case ASCII.slash where index + 1 < css.count && css[index + 1] == ASCII.star:
+                if declaration { return true }
+            case ASCII.lf, ASCII.cr, ASCII.tab, 0x0C:
+                break
+            case 0..<0x20, 0x7F:
+                if inline { return true }
+            case 0x75, 0x55:
+                // url(
+                if index + 3 < css.count, css[index + 1] | 0x20 == 0x72, css[index + 2] | 0x20 == 0x6C, css[index + 3] == ASCII.leftParen,
+                   index == 0 || !ASCII.isLetter(css[index - 1]), !isPlainWebURL(css, from: index + 4) {
+                    return true
+                }
+            default:
+                break
+            }
+            index += 1
+        }
+        // Control characters written as character references (`&#10;`) in an inline style were decoded already.
+        return false
+    }
+
+    /// `https://host/path.png)` or `"https://…")`: an absolute web address without CSS punctuation inside.
+    private static func isPlainWebURL(_ css: [UInt8], from start: Int) -> Bool {
+        var index = start
+        while index < css.count, css[index] <= 0x20 { index += 1 }
+        var quote: UInt8 = 0
+        if index < css.count, css[index] == ASCII.quote || css[index] == ASCII.apostrophe {
+            quote = css[index]
+            index += 1
+        }
+        let rest = css[index...]
+        guard ASCII.hasPrefixIgnoringCase(rest, "https://") || ASCII.hasPrefixIgnoringCase(rest, "http://") else { return false }
+        while index < css.count {
+            let byte = css[index]
+            if quote != 0 ? byte == quote : byte == ASCII.rightParen { return true }
+            if byte == ASCII.semicolon || byte <= 0x20 || byte == ASCII.rightBrace || byte == ASCII.leftBrace || byte == ASCII.star { return false }
+            index += 1
+        }
+        return false
+    }
+
+    /// A web link whose host is spelled to hide it: an IPv4 address in hex, octal or one number
+    /// (`http://1113982867/`), percent-encoded host bytes, or tabs and newlines inside the URL.
+    static func isDisguisedLink(_ value: [UInt8]) -> Bool {
+        value.withUnsafeBufferPointer { buffer in
+            guard let url = URLReading(buffer), url.form == .hierarchical || url.form == .protocolRelative, !url.host.isEmpty else { return false }
+            if url.oddities.contains(.controlInside) || url.oddities.contains(.invalidHostByte) { return true }
+            let host = url.bytes[url.host]
+            guard host.contains(where: ASCII.isDigit), host.allSatisfy({ ASCII.isDigit($0) || $0 == ASCII.dot || ASCII.hexValue($0) != nil || $0 | 0x20 == 0x78 })
+            else { return false }
+            return HostClassification(host.map(ASCII.lower)).obfuscatedNumeric
+        }
+    }
+
+    private func hasPrefix(_ range: Range<Int>, _ prefix: StaticString) -> Bool {
+        ASCII.hasPrefixIgnoringCase(UnsafeBufferPointer(rebasing: bytes[range]), prefix)
+    }
+
+    private func hasSuffix(_ range: Range<Int>, _ suffix: StaticString) -> Bool {
+        let count = suffix.utf8CodeUnitCount
+        guard range.count >= count else { return false }
+        return ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[(range.upperBound - count)..<range.upperBound]), suffix)
     }
 
     // MARK: - Helpers

@@ -9,17 +9,63 @@ public struct LDAPInjectionDetector: PointDetector {
 
     public init() {}
 
+    /// Parameters named after directory attributes: the application puts their values into a filter.
+    static let directoryAttributes: Set<String> = [
+        "uid", "cn", "sn", "dn", "ou", "dc", "samaccountname", "userprincipalname", "objectclass", "memberuid", "memberof", "givenname",
+    ]
+
     public func wants(_ profile: ValueProfile) -> Bool {
         profile.hasAny(.parenthesis) && (profile.hasAny(.equals) || profile.hasAny(.star) || profile.hasAny([.pipe, .ampersand]))
+            || profile.hasAny(.star) && !profile.hasAny(.whitespace) || profile.hasAny(.slash) && profile.hasAny(.bracket)
     }
 
     public func inspect(
         _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
     ) {
         if point.decoders.contains(.html) { return }
-        guard let (range, reason) = find(value) else { return }
-        hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: id, context: "ldap-filter",
-            reason: reason))
+        if let (range, reason) = find(value) {
+            hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: id, context: "ldap-filter",
+                reason: reason))
+        } else if let range = Self.xpathSelection(value) {
+            hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: "ldapi.xpath", context: "xpath",
+                reason: "an XPath location path selecting every node (`//*`)"))
+        } else if value.count <= 64, point.location != .header, !profile.hasAny([.parenthesis, .whitespace]), value.contains(0x2A),
+                  Self.directoryAttributes.contains(point.parameterName) {
+            hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, 0..<value.count), detector: id, context: "ldap-filter",
+                reason: "a wildcard in a parameter named after a directory attribute (`uid=admin*`)"))
+        }
+    }
+
+    /// `//*`, `//*[…]`, `//user[…]/*`: the whole value is an XPath path from the descendant axis that selects nodes
+    /// by wildcard or predicate — a query-language probe, not a URL (`//cdn.test/x`), a comment (`//* note`) or a
+    /// glob (`/*/*`).
+    static func xpathSelection(_ value: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        guard value.count >= 3, value.count <= 256, value[0] == ASCII.slash, value[1] == ASCII.slash else { return nil }
+        var index = 0
+        var wildcard = false
+        var predicate = false
+        while index < value.count {
+            guard value[index] == ASCII.slash else { return nil }
+            index += 1
+            if index < value.count, value[index] == ASCII.slash { index += 1 }
+            guard index < value.count else { return nil }
+            if value[index] == 0x2A {
+                wildcard = true
+                index += 1
+            } else {
+                let start = index
+                while index < value.count, ASCII.isLetter(value[index]) || ASCII.isDigit(value[index]) || value[index] == 0x5F || value[index] == ASCII.minus {
+                    index += 1
+                }
+                guard index > start else { return nil }
+            }
+            if index < value.count, value[index] == ASCII.leftBracket {
+                guard let close = value[index...].firstIndex(of: ASCII.rightBracket) else { return nil }
+                predicate = true
+                index = close + 1
+            }
+        }
+        return wildcard || predicate ? 0..<value.count : nil
     }
 
     func find(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {

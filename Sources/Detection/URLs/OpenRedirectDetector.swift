@@ -175,16 +175,7 @@ public struct OpenRedirectDetector: PointDetector {
 
     static func isRedirectParameter(_ point: Point) -> Bool {
         guard point.location != .path && point.location != .header else { return false }
-        return redirectNames.contains(parameterName(point.name))
-    }
-
-    /// The last name component of a point name: `body.json.auth.redirect_uri[0]|percent` → `redirect_uri`.
-    static func parameterName(_ name: String) -> String {
-        var base = Substring(name)
-        if let bar = base.firstIndex(of: "|") { base = base[..<bar] }
-        while base.hasSuffix("]"), let open = base.lastIndex(of: "[") { base = base[..<open] }
-        if let dot = base.lastIndex(of: ".") { base = base[base.index(after: dot)...] }
-        return base.lowercased()
+        return redirectNames.contains(point.parameterName)
     }
 
     static func describe(_ oddities: URLReading.Oddities) -> String {
