@@ -62,21 +62,31 @@ public struct Analyzer: Sendable {
         var hits: [Hit] = []
         var timings: [String: UInt64] = [:]
         let clock = configuration.clock
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { seen in
+        withUnsafeTemporaryAllocation(of: (hash: UInt64, point: Int).self, capacity: 64) { seen in
             var seenCount = 0
             for index in extracted.points.indices where extracted.points[index].value.count >= 2 {
                 if hits.count >= configuration.maxHitsPerExchange { break }
                 let point = extracted.points[index]
                 point.value.withUnsafeBufferPointer { value in
                     let profile = ValueProfile(value)
-                    // The same value at another point (raw and decoded, repeated parameters) is inspected once.
-                    for index in 0..<seenCount where seen[index] == profile.hash { return }
-                    if seenCount < seen.count {
-                        seen[seenCount] = profile.hash
+                    // The same bytes at another point of the same part (repeated parameters, a decoder that changed
+                    // nothing) are inspected once by the detectors that read only the value; the ones that also read
+                    // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
+                    // compared, not only the hash: a crafted collision must not hide a value.
+                    var duplicate = false
+                    for slot in 0..<seenCount where seen[slot].hash == profile.hash {
+                        let earlier = extracted.points[seen[slot].point]
+                        if earlier.location == point.location && earlier.value == point.value {
+                            duplicate = true
+                            break
+                        }
+                    }
+                    if !duplicate && seenCount < seen.count {
+                        seen[seenCount] = (profile.hash, index)
                         seenCount += 1
                     }
                     var run = DetectorRun(value: value, point: point, profile: profile, context: context, clock: clock)
-                    detectorSet.run(&run)
+                    detectorSet.run(&run, nameDependentOnly: duplicate)
                     if !run.hits.isEmpty {
                         for hit in run.hits {
                             hits.append(hit)
@@ -181,13 +191,23 @@ struct DetectorSet: Sendable {
 
     private let enabled: UInt64
 
+    private init(bits: UInt64) { enabled = bits }
+
     init(enabled ids: Set<String>) {
         var bits: UInt64 = 0
         for (index, id) in Self.order.enumerated() where ids.contains(id) { bits |= 1 << UInt64(index) }
         enabled = bits
     }
 
-    func run(_ run: inout DetectorRun) {
+    /// Detectors whose verdict depends on the point's name as well as its value.
+    static let nameDependent: UInt64 = 1 << 6 | 1 << 11
+
+    func run(_ run: inout DetectorRun, nameDependentOnly: Bool = false) {
+        if nameDependentOnly {
+            let mask = enabled & Self.nameDependent
+            DetectorSet(bits: mask).run(&run)
+            return
+        }
         step(SQLInjectionDetector(), 0, &run)
         step(CrossSiteScriptingDetector(), 1, &run)
         step(PathTraversalDetector(), 2, &run)

@@ -42,6 +42,16 @@ struct AnalyzerTests {
         #expect(analysis.hits.count == 1)
     }
 
+    @Test("a repeated value still meets the detectors that read the parameter's name")
+    func repeatedValueInNamedParameter() {
+        // `ref` is no redirect parameter and `q` no directory attribute; `next` and `uid` are.
+        let redirect = Analyzer().analyze(request("/login?ref=https://evil.test/&next=https://evil.test/", headers: [("Host", "shop.test")]))
+        #expect(redirect.hits.contains { $0.type == .redir && $0.point == "query.next" })
+        let wildcard = Analyzer().analyze(request("/people?q=adm*&uid=adm*"))
+        #expect(wildcard.hits.contains { $0.type == .ldapi && $0.point == "query.uid" })
+        #expect(!wildcard.hits.contains { $0.point == "query.q" })
+    }
+
     @Test("detectors can be disabled by id or by class")
     func disabling() {
         var configuration = AnalyzerConfiguration()
