@@ -52,6 +52,14 @@ struct AnalyzerTests {
         #expect(!wildcard.hits.contains { $0.point == "query.q" })
     }
 
+    @Test("a url nested in a JSON document is a page it describes, a top-level one may be a redirect target")
+    func nestedURLsInJSON() {
+        let beacon = #"{"batch":[{"event":"Viewed","context":{"page":{"url":"https://shop.test/p/1"}}}],"next":"https://evil.test/"}"#
+        let analysis = Analyzer().analyze(request("/v1/batch", headers: [("Host", "collector.test"), ("Content-Type", "application/json")], body: beacon))
+        #expect(!analysis.hits.contains { $0.point.hasPrefix("body.json.batch") })
+        #expect(analysis.hits.contains { $0.type == .redir && $0.point == "body.json.next" })
+    }
+
     @Test("detectors can be disabled by id or by class")
     func disabling() {
         var configuration = AnalyzerConfiguration()

@@ -90,7 +90,7 @@ let sqlBenignRows: [Row] = [
     "\"#1 DAD\" mug", "\" and \"marvel\" fans", "type IN ('DELETE')", "Bread and butter = love", "isn't it; or is it",
     "1 + 1 = 2", "E = mc^2", "x' y", "''", "\"\"", "It''s escaped", "N/A", "100%", "50% off -- today only",
     // statements a DBA or a tutorial writes: named columns, DDL, no constant padding
-    "select name from people where", "SELECT oid, datname FROM pg_database", "CREATE FUNCTION pg_sleep_for(interval)",
+    "select name from people where", "SELECT oid, datname FROM pg_database", "SELECT * FROM information_schema.tables WHERE table_schema = 'public';", "CREATE FUNCTION pg_sleep_for(interval)",
     "SELECT a.id FROM a UNION SELECT b.id FROM b", "the union select board", "3,4--", "return '/';",
     "for (i = n - 1; i >= 0; i--) {", "(see chapter 2) --", "Case 5: when in doubt, ask",
 ].map(Row.init)

@@ -126,14 +126,17 @@ struct HTMLScanner {
             if finding == nil { finding = XSSMatch(finding: kind, range: open..<min(bytes.count, index + 1)) }
         }
         if matches(name, "script") { report(.scriptElement) }
-        else if matches(name, "iframe") || matches(name, "frame") || matches(name, "object") || matches(name, "embed")
-                    || matches(name, "applet") || matches(name, "base") || matches(name, "frameset") || matches(name, "import")
+        else if matches(name, "object") || matches(name, "embed") || matches(name, "applet") || matches(name, "base") || matches(name, "frameset") || matches(name, "import")
                     || matches(name, "portal") || matches(name, "xml") || hasPrefix(name, "xsl:") {
             report(.embeddingElement)
         }
         var metaHTTPEquiv = false
         var linkImport = false
         var xmlEvent = false
+        // A frame counts unless it shows a web page (`<iframe src="https://www.youtube.com/embed/…">` in rich text, or
+        // an empty one); script, data and other schemes in its src are reported by the attribute checks too.
+        let isFrame = matches(name, "iframe") || matches(name, "frame")
+        var frameShowsWebPage = true
         var linkStylesheet = false
         var linkRemote = false
         var scriptStyle = false
@@ -144,6 +147,10 @@ struct HTMLScanner {
             if matches(name, "meta"), let value, (matches(attributeName, "http-equiv") && (contains(value, "refresh") || contains(value, "set-cookie")))
                 || (matches(attributeName, "charset") && (contains(value, "utf-7") || contains(value, "utf7") || contains(value, "imap"))) { metaHTTPEquiv = true }
             if matches(name, "style"), matches(attributeName, "type"), let value, contains(value, "javascript") { scriptStyle = true }
+            if isFrame, matches(attributeName, "src"), let value {
+                let source = UnsafeBufferPointer(rebasing: bytes[value])
+                frameShowsWebPage = ASCII.hasPrefixIgnoringCase(source, "https://") || ASCII.hasPrefixIgnoringCase(source, "http://")
+            }
             if matches(name, "link"), matches(attributeName, "rel"), let value {
                 if contains(value, "import") { linkImport = true }
                 if contains(value, "stylesheet") { linkStylesheet = true }
@@ -162,6 +169,7 @@ struct HTMLScanner {
             }
         }
         if xmlEvent { report(.eventHandler) }
+        if isFrame && !frameShowsWebPage { report(.embeddingElement) }
         if metaHTTPEquiv { report(.metaRefresh) }
         if scriptStyle { report(.scriptElement) }
         if linkImport || linkStylesheet && linkRemote { report(.importLink) }

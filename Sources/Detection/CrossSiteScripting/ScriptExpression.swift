@@ -142,8 +142,8 @@ enum ScriptExpression {
         return nil
     }
 
-    /// `1`, `'x'`, `/x/`, `` `x` ``, `document.cookie`, `String.fromCharCode(88)`, empty — one literal or member
-    /// chain, not words of prose.
+    /// `1`, `'XSS'`, `/x/`, `` `x` ``, `document.cookie`, `String.fromCharCode(88)`, empty — one literal or member
+    /// chain, not words of prose nor a message (`'Saved!'`).
     private static func isLiteralArgument(_ value: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         var start = range.lowerBound
         var end = range.upperBound
@@ -152,7 +152,12 @@ enum ScriptExpression {
         guard start < end else { return true }
         let first = value[start]
         if first == ASCII.apostrophe || first == ASCII.quote || first == ASCII.backquote {
-            return matchingQuote(value, from: start + 1, quote: first) != nil
+            // `alert('XSS')`, not `alert('Saved!')` in a code snippet: a proof string is one short word.
+            guard let close = matchingQuote(value, from: start + 1, quote: first), close + 1 == end, close - start - 1 <= 24 else { return false }
+            for index in (start + 1)..<close where !(ASCII.isLetter(value[index]) || ASCII.isDigit(value[index]) || value[index] == 0x5F) {
+                return false
+            }
+            return true
         }
         if first == ASCII.slash {
             // A regular expression literal: `/x/`, `/x/.source`.

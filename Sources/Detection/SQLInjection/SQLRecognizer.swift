@@ -126,6 +126,8 @@ struct SQLRecognizer {
     private var copyStatement = false
     /// `skipRest` read a MSSQL statement batched after the one it read (`… BEGIN DECLARE @s`).
     private var batched = false
+    /// `skipRest` read a WHERE.
+    private var sawWhere = false
     /// `skipRest` read a FROM.
     private var sawFrom = false
     /// An operator spelled as a word (AND, LIKE, MOD) was used: quoted words in prose look like that.
@@ -298,10 +300,12 @@ struct SQLRecognizer {
             _ = skipRest(inParentheses: false)
         }
         let acts: SQLEffects = [.timeTechnique, .errorTechnique, .outOfBand, .fileWrite, .systemVariable, .union]
-        // A probe pads its select list with constants, or reads the server's identity or catalogs without naming
-        // any column (`SELECT * FROM pg_shadow`; `SELECT oid, datname FROM pg_database` is a DBA's query).
+        // A probe pads its select list with constants, or reads the server's identity or dumps catalogs without naming
+        // any column (`SELECT * FROM pg_shadow`; `SELECT oid, datname FROM pg_database` and `… WHERE table_schema =
+        // 'public'` are a DBA's queries).
         let probe = first.word == .select
-            && (!namedColumns && !effects.isDisjoint(with: [.technique, .catalog]) || constantColumns && (sawFrom || commentAfterLastToken))
+            && (!namedColumns && (effects.contains(.technique) || effects.contains(.catalog) && !sawWhere)
+                || constantColumns && (sawFrom || commentAfterLastToken))
         // CREATE names functions (`CREATE FUNCTION pg_sleep_for(…)`); it counts only when the script reaches for files.
         if first.word == .create && !effects.contains(.fileWrite) { return nil }
         guard !effects.isDisjoint(with: acts) || probe else { return nil }
@@ -1143,6 +1147,8 @@ struct SQLRecognizer {
                 if let next = peek(1), next.kind == .keyword, next.word == .table || next.word == .objectType || next.word == .procedure {
                     batched = true
                 }
+            case .keyword where token.word == .where:
+                sawWhere = true
             case .keyword where token.word == .from:
                 sawFrom = true
                 if copyStatement && peek(1)?.kind == .string { effects.insert([.fileWrite, .outOfBand]) }

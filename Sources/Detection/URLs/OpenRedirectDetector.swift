@@ -175,6 +175,10 @@ public struct OpenRedirectDetector: PointDetector {
 
     static func isRedirectParameter(_ point: Point) -> Bool {
         guard point.location != .path && point.location != .header else { return false }
+        let name = point.name
+        // Redirect targets are parameters of the request (`?next=`, a form field, a top-level JSON key); a `url`
+        // nested in a JSON document (`batch[0].context.page.url` in an analytics beacon) describes a page.
+        if name.hasPrefix("body.json."), name.dropFirst(10).contains(where: { $0 == "." || $0 == "[" }) { return false }
         return redirectNames.contains(point.parameterName)
     }
 
