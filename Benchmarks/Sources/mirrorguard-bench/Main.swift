@@ -219,22 +219,25 @@ struct BenchmarkMain {
         guard allocationCountingActive() else { return }
         let extractor = PointExtractor(decompressor: ZlibBodyDecompressor())
         let extracted = requests.map { extractor.extract($0).points }
-        let detectors = DetectorRegistry.allDetectors()
-        MallocInterposerSwift.reset()
-        MallocInterposerSwift.hook()
         var sink: [Hit] = []
-        for requestPoints in extracted {
-            for point in requestPoints {
-                point.value.withUnsafeBufferPointer { value in
-                    let profile = ValueProfile(value)
-                    for detector in detectors where detector.wants(profile) {
-                        detector.inspect(value, point: point, profile: profile, into: &sink)
+        sink.reserveCapacity(1024)
+        var allocations = 0
+        for detector in DetectorRegistry.allDetectors() {
+            MallocInterposerSwift.reset()
+            MallocInterposerSwift.hook()
+            for requestPoints in extracted {
+                for point in requestPoints {
+                    point.value.withUnsafeBufferPointer { value in
+                        let profile = ValueProfile(value)
+                        if detector.wants(profile) { detector.inspect(value, point: point, profile: profile, into: &sink) }
                     }
                 }
             }
+            MallocInterposerSwift.unhook()
+            let count = MallocInterposerSwift.getStatistics().mallocCount
+            allocations += count
+            if count > 0 { print("  detector \(detector.id) allocations: \(count) (\(format(Double(count) / Double(max(points, 1)))) per point)") }
         }
-        MallocInterposerSwift.unhook()
-        let allocations = MallocInterposerSwift.getStatistics().mallocCount
         print("  detector allocations on the benign mix: \(allocations) for \(points) points (\(format(Double(allocations) / Double(max(points, 1)))) per point), \(sink.count) hits")
     }
 

@@ -130,6 +130,11 @@ public struct CrossSiteScriptingDetector: PointDetector {
     /// `prop: expression(…)`, `behavior: url(…)`, `-moz-binding: url(…)`, `url(javascript:…)` in a value.
     private static func cssProperty(_ value: UnsafeBufferPointer<UInt8>) -> XSSMatch? {
         guard value.contains(ASCII.leftParen) else { return nil }
+        // Only comments (`ex/**/pression`) and escapes (`\65xpression`) hide a marker: without them, look for one
+        // before normalising (and copying) the value.
+        guard value.contains(ASCII.backslash) || ASCII.containsIgnoringCase(value, "/*") || ASCII.containsIgnoringCase(value, "expression")
+            || ASCII.containsIgnoringCase(value, "behavio") || ASCII.containsIgnoringCase(value, "binding")
+            || ASCII.containsIgnoringCase(value, "script") else { return nil }
         let bytes = Array(value)
         guard HTMLScanner.cssIsActive(bytes) else { return nil }
         // Require CSS shape: a `:` before the active part (a property), not prose about "an expression(s)".

@@ -32,6 +32,34 @@ struct PathCanonicalizer {
     /// Adjacent dot pairs in which at least one dot was encoded (`%2e.`, `%c0%ae%c0%ae`, `0x2e0x2e`).
     private(set) var encodedDotPairs = 0
 
+    /// Whether canonicalising could change what the traversal rules see. Escapes of punctuation the rules
+    /// ignore (`%27`, `%40`, `%3D`, `%7B` in a form body or a cookie) cannot; escapes of letters, digits, dots,
+    /// separators, `%`, `:`, `~`, whitespace or markup, `%u`, bare `%`, control and non-ASCII bytes can.
+    static func mayRewrite(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let end = min(value.count, maxBytes)
+        while index < end {
+            let byte = value[index]
+            if byte >= 0x80 || (byte < 0x20 && byte != ASCII.tab && byte != ASCII.lf && byte != ASCII.cr) { return true }
+            if byte == ASCII.percent {
+                guard index + 2 < end, let high = ASCII.hexValue(value[index + 1]), let low = ASCII.hexValue(value[index + 2]) else { return true }
+                let decoded = high << 4 | low
+                if decoded < 0x21 || decoded >= 0x7F || ASCII.isLetter(decoded) || ASCII.isDigit(decoded) {
+                    return true
+                }
+                switch decoded {
+                case ASCII.dot, ASCII.slash, ASCII.backslash, ASCII.percent, ASCII.colon, 0x7E, ASCII.lessThan, ASCII.greaterThan:
+                    return true
+                default:
+                    index += 3
+                    continue
+                }
+            }
+            index += 1
+        }
+        return false
+    }
+
     init(_ value: UnsafeBufferPointer<UInt8>) {
         var current = Array(UnsafeBufferPointer(rebasing: value[0..<min(value.count, Self.maxBytes)]))
         var pass = 0

@@ -29,7 +29,7 @@ public struct PathTraversalDetector: PointDetector {
         if !profile.hasAny(Self.separatorLike) && !Self.hasHexSeparatorText(value) && !(profile.hasAny(.dot) && value.count <= 32) {
             return
         }
-        if profile.hasAny([.percent, .nonASCII, .control]) || Self.hasHexSeparatorText(value) {
+        if profile.hasAny([.percent, .nonASCII, .control]) && PathCanonicalizer.mayRewrite(value) || Self.hasHexSeparatorText(value) {
             let canonical = PathCanonicalizer(value)
             canonical.bytes.withUnsafeBufferPointer { bytes in
                 inspectCanonical(bytes, obfuscation: canonical.obfuscation, encodedDotPairs: canonical.encodedDotPairs, point: point, into: &hits)
@@ -43,7 +43,10 @@ public struct PathTraversalDetector: PointDetector {
     private func inspectCanonical(
         _ bytes: UnsafeBufferPointer<UInt8>, obfuscation: PathObfuscation, encodedDotPairs: Int, point: Point, into hits: inout [Hit]
     ) {
-        let finding = withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: SegmentedPath.maxSegments) { storage in
+        // Segment spans are 4 bytes each so the 256 of them (1 KiB) stay on the stack; the value is read up to
+        // `PathCanonicalizer.maxBytes`, like a canonicalised one.
+        let bytes = UnsafeBufferPointer(rebasing: bytes[0..<min(bytes.count, PathCanonicalizer.maxBytes)])
+        let finding = withUnsafeTemporaryAllocation(of: SegmentSpan.self, capacity: SegmentedPath.maxSegments) { storage in
             let path = SegmentedPath(bytes, storage: storage)
             return evaluate(path, obfuscation: obfuscation, encodedDotPairs: encodedDotPairs, point: point)
         }
@@ -95,7 +98,7 @@ public struct PathTraversalDetector: PointDetector {
         if path.dotPadding >= 4 { return Finding(context: "traversal", reason: "padding with `./` segments") }
         // A path mentioned in prose or markup is not a probe: the value must be (nearly) the path itself.
         if path.whitespace <= Self.maxWhitespaceAroundPath && !path.hasMarkup,
-            let pattern = path.sensitiveMatch(allowRooted: !(isURLPath && point.name == "path")) {
+            let pattern = path.sensitiveMatch(allowRooted: !(isURLPath && point.lazyName.tail == .none && point.lazyName.prefix == "path")) {
             return Finding(context: "sensitive-path", reason: "names the sensitive file or directory `\(pattern)`")
         }
         if path.climbs > 0 && path.hasSensitiveName {
@@ -141,7 +144,7 @@ struct SegmentedPath {
 
     let bytes: UnsafeBufferPointer<UInt8>
     /// Ranges of the named segments: not empty, not `.`, trimmed of whitespace, cut at a NUL.
-    private let storage: UnsafeMutableBufferPointer<Range<Int>>
+    private let storage: UnsafeMutableBufferPointer<SegmentSpan>
     private(set) var nameCount = 0
     /// `..` segments bordered by a separator.
     private(set) var climbs = 0
@@ -179,7 +182,7 @@ struct SegmentedPath {
             || byte == ASCII.greaterThan || byte == ASCII.colon ? 1 : 0
     }
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, storage: UnsafeMutableBufferPointer<Range<Int>>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, storage: UnsafeMutableBufferPointer<SegmentSpan>) {
         self.bytes = bytes
         self.storage = storage
         var start = 0
@@ -247,8 +250,8 @@ struct SegmentedPath {
                 var upper = end
                 while lower < upper && ASCII.isWhitespace(bytes[lower]) { lower += 1 }
                 while upper > lower && ASCII.isWhitespace(bytes[upper - 1]) { upper -= 1 }
-                if lower < upper && nameCount < storage.count {
-                    storage[nameCount] = lower..<upper
+                if lower < upper && nameCount < storage.count && upper <= Int(UInt16.max) {
+                    storage[nameCount] = SegmentSpan(lower: UInt16(lower), upper: UInt16(upper))
                     nameCount += 1
                 }
             }
@@ -264,7 +267,7 @@ struct SegmentedPath {
         }
     }
 
-    private var names: Names { Names(bytes: bytes, ranges: UnsafeBufferPointer(rebasing: storage[0..<nameCount])) }
+    private var names: Names { Names(bytes: bytes, spans: UnsafeBufferPointer(rebasing: storage[0..<nameCount])) }
 
     /// `name.ext` or `dir/name` right before `end`: what a NUL would cut short in a file API.
     private static func endsWithFileName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
@@ -322,17 +325,26 @@ struct SegmentedPath {
     }
 }
 
+/// A segment's byte range, compact so a path's segments fit in a stack buffer.
+struct SegmentSpan {
+    var lower: UInt16
+    var upper: UInt16
+    var range: Range<Int> { Int(lower)..<Int(upper) }
+}
+
 /// The named segments of a path: byte ranges into the value, compared case-insensitively.
 struct Names {
     let bytes: UnsafeBufferPointer<UInt8>
-    let ranges: UnsafeBufferPointer<Range<Int>>
+    let spans: UnsafeBufferPointer<SegmentSpan>
 
-    var count: Int { ranges.count }
+    var count: Int { spans.count }
 
-    func first(_ index: Int) -> UInt8 { ASCII.lower(bytes[ranges[index].lowerBound]) }
+    func range(_ index: Int) -> Range<Int> { spans[index].range }
+
+    func first(_ index: Int) -> UInt8 { ASCII.lower(bytes[Int(spans[index].lower)]) }
 
     func isDriveLetter(_ index: Int) -> Bool {
-        let range = ranges[index]
+        let range = range(index)
         return range.count == 2 && ASCII.isLetter(bytes[range.lowerBound]) && bytes[range.lowerBound + 1] == ASCII.colon
     }
 }

@@ -115,7 +115,7 @@ struct PathPatternSet: Sendable {
         guard first + elements.count <= names.count else { return false }
         var offset = 0
         while offset < elements.count {
-            let range = names.ranges[first + offset]
+            let range = names.range(first + offset)
             if !elementMatches(elements[offset], UnsafeBufferPointer(rebasing: names.bytes[range])) { return false }
             offset += 1
         }
