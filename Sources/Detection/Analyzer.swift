@@ -159,7 +159,7 @@ public enum DetectorRegistry {
             SQLInjectionDetector(), CrossSiteScriptingDetector(), PathTraversalDetector(), CommandInjectionDetector(), CodeInjectionDetector(),
             ServerSideRequestForgeryDetector(), OpenRedirectDetector(), TemplateInjectionDetector(), ServerSideIncludeDetector(),
             ExternalEntityDetector(), NoSQLInjectionDetector(), LDAPInjectionDetector(), CRLFInjectionDetector(), MailInjectionDetector(),
-            Log4ShellDetector(), ScannerDetector(),
+            Log4ShellDetector(), ScannerDetector(), XPathInjectionDetector(),
         ]
     }
 
@@ -224,6 +224,7 @@ struct DetectorSet: Sendable {
         step(MailInjectionDetector(), 13, &run)
         step(Log4ShellDetector(), 14, &run)
         step(ScannerDetector(), 15, &run)
+        step(XPathInjectionDetector(), 16, &run)
     }
 
     @inline(__always)

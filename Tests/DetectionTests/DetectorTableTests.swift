@@ -194,7 +194,7 @@ struct NoSQLInjectionTableTests {
 
 @Suite("LDAP injection")
 struct LdapInjectionTableTests {
-    let detectors: [any PointDetector] = [LDAPInjectionDetector()]
+    let detectors: [any PointDetector] = [LDAPInjectionDetector(), XPathInjectionDetector()]
 
     @Test("attack rows are detected", arguments: ldapInjectionAttackRows)
     func attacks(_ row: Row) {

@@ -340,6 +340,7 @@ let ldapInjectionAttackRows: [Row] = [
     Row("*))(|(password=*)"),
     // wildcards in parameters named after directory attributes; XPath selections of every node
     Row("admin*", name: "uid"), Row("j*", name: "cn"), Row("*/*", name: "sAMAccountName"), Row("//*"), Row("//user[name='x']"),
+    Row("//*[contains(name(),'pass')]"), Row("//users/*"), Row("//*[1]"), Row("//user[position()=1]/password"),
 ]
 
 let ldapInjectionBenignRows: [Row] = [

@@ -16,7 +16,7 @@ public struct LDAPInjectionDetector: PointDetector {
 
     public func wants(_ profile: ValueProfile) -> Bool {
         profile.hasAny(.parenthesis) && (profile.hasAny(.equals) || profile.hasAny(.star) || profile.hasAny([.pipe, .ampersand]))
-            || profile.hasAny(.star) && !profile.hasAny(.whitespace) || profile.hasAny(.slash) && profile.hasAny(.bracket)
+            || profile.hasAny(.star) && !profile.hasAny(.whitespace)
     }
 
     public func inspect(
@@ -26,9 +26,6 @@ public struct LDAPInjectionDetector: PointDetector {
         if let (range, reason) = find(value) {
             hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: id, context: "ldap-filter",
                 reason: reason))
-        } else if let range = Self.xpathSelection(value) {
-            hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: "ldapi.xpath", context: "xpath",
-                reason: "an XPath location path selecting every node (`//*`)"))
         } else if value.count <= 64, point.location != .header, !profile.hasAny([.parenthesis, .whitespace]), value.contains(0x2A),
                   Self.directoryAttributes.contains(point.parameterName) {
             hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, 0..<value.count), detector: id, context: "ldap-filter",
@@ -36,37 +33,6 @@ public struct LDAPInjectionDetector: PointDetector {
         }
     }
 
-    /// `//*`, `//*[…]`, `//user[…]/*`: the whole value is an XPath path from the descendant axis that selects nodes
-    /// by wildcard or predicate — a query-language probe, not a URL (`//cdn.test/x`), a comment (`//* note`) or a
-    /// glob (`/*/*`).
-    static func xpathSelection(_ value: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        guard value.count >= 3, value.count <= 256, value[0] == ASCII.slash, value[1] == ASCII.slash else { return nil }
-        var index = 0
-        var wildcard = false
-        var predicate = false
-        while index < value.count {
-            guard value[index] == ASCII.slash else { return nil }
-            index += 1
-            if index < value.count, value[index] == ASCII.slash { index += 1 }
-            guard index < value.count else { return nil }
-            if value[index] == 0x2A {
-                wildcard = true
-                index += 1
-            } else {
-                let start = index
-                while index < value.count, ASCII.isLetter(value[index]) || ASCII.isDigit(value[index]) || value[index] == 0x5F || value[index] == ASCII.minus {
-                    index += 1
-                }
-                guard index > start else { return nil }
-            }
-            if index < value.count, value[index] == ASCII.leftBracket {
-                guard let close = value[index...].firstIndex(of: ASCII.rightBracket) else { return nil }
-                predicate = true
-                index = close + 1
-            }
-        }
-        return wildcard || predicate ? 0..<value.count : nil
-    }
 
     func find(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {
         if isMetacharacterProbe(value) {
@@ -138,5 +104,59 @@ public struct LDAPInjectionDetector: PointDetector {
         if value[cursor] == ASCII.greaterThan || value[cursor] == ASCII.lessThan || value[cursor] == 0x7E { cursor += 1 }
         guard cursor < value.count, value[cursor] == ASCII.equals else { return nil }
         return cursor + 1
+    }
+}
+
+/// XPath injection, reported as `ldapi` (the other directory query language): a whole value that is an XPath
+/// location path from the descendant axis selecting by wildcard or predicate.
+public struct XPathInjectionDetector: PointDetector {
+    public var id: String { "ldapi.xpath" }
+    public var attackType: AttackType { AttackType.ldapi }
+
+    public init() {}
+
+    public func wants(_ profile: ValueProfile) -> Bool {
+        profile.hasAny(.slash) && profile.hasAny([.star, .bracket])
+    }
+
+    public func inspect(
+        _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
+    ) {
+        if point.decoders.contains(.html) { return }
+        guard let range = Self.xpathSelection(value) else { return }
+        hits.append(Hit(type: .ldapi, point: point.name, fragment: Fragment.text(value, range), detector: id, context: "xpath",
+            reason: "an XPath location path selecting nodes by wildcard or predicate (`//*`, `//user[…]`)"))
+    }
+
+    /// `//*`, `//*[…]`, `//user[…]/*`: the whole value is an XPath path from the descendant axis that selects nodes
+    /// by wildcard or predicate — a query-language probe, not a URL (`//cdn.test/x`), a comment (`//* note`) or a
+    /// glob (`/*/*`).
+    static func xpathSelection(_ value: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        guard value.count >= 3, value.count <= 256, value[0] == ASCII.slash, value[1] == ASCII.slash else { return nil }
+        var index = 0
+        var wildcard = false
+        var predicate = false
+        while index < value.count {
+            guard value[index] == ASCII.slash else { return nil }
+            index += 1
+            if index < value.count, value[index] == ASCII.slash { index += 1 }
+            guard index < value.count else { return nil }
+            if value[index] == 0x2A {
+                wildcard = true
+                index += 1
+            } else {
+                let start = index
+                while index < value.count, ASCII.isLetter(value[index]) || ASCII.isDigit(value[index]) || value[index] == 0x5F || value[index] == ASCII.minus {
+                    index += 1
+                }
+                guard index > start else { return nil }
+            }
+            if index < value.count, value[index] == ASCII.leftBracket {
+                guard let close = value[index...].firstIndex(of: ASCII.rightBracket) else { return nil }
+                predicate = true
+                index = close + 1
+            }
+        }
+        return wildcard || predicate ? 0..<value.count : nil
     }
 }
