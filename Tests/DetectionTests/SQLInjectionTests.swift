@@ -92,7 +92,8 @@ let sqlBenignRows: [Row] = [
     // statements a DBA or a tutorial writes: named columns, DDL, no constant padding
     "select name from people where", "SELECT oid, datname FROM pg_database", "SELECT * FROM information_schema.tables WHERE table_schema = 'public';", "CREATE FUNCTION pg_sleep_for(interval)",
     "SELECT a.id FROM a UNION SELECT b.id FROM b", "the union select board", "3,4--", "return '/';",
-    "for (i = n - 1; i >= 0; i--) {", "(see chapter 2) --", "Case 5: when in doubt, ask",
+    "for (i = n - 1; i >= 0; i--) {", "(see chapter 2) --", "Case 5: when in doubt, ask", "select count(1) from orders",
+    "SELECT id, 'active' AS status FROM users", "SELECT name, 0 AS score FROM players ORDER BY name", "select version from releases where",
 ].map(Row.init)
 
 @Suite("SQL injection")

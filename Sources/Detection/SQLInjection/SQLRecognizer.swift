@@ -141,6 +141,9 @@ struct SQLRecognizer {
     /// The last comment has at most a few bytes of body (`--`, `-- -`, `#a`), unlike text after `#2` or `--`.
     private var lastCommentShort = false
 
+    /// The keyword consumed last (`.none` when the last token was no keyword).
+    private var lastWord = SQLWord.none
+
     /// Deeper nesting than this is rejected.
     static let maxDepth = 24
 
@@ -194,6 +197,7 @@ struct SQLRecognizer {
         slots = (slots.1, slots.2, nil)
         bufferedCount -= 1
         lastEnd = token.end
+        lastWord = token.kind == .keyword ? token.word : .none
         return token
     }
 
@@ -303,9 +307,12 @@ struct SQLRecognizer {
         // A probe pads its select list with constants, or reads the server's identity or dumps catalogs without naming
         // any column (`SELECT * FROM pg_shadow`; `SELECT oid, datname FROM pg_database` and `… WHERE table_schema =
         // 'public'` are a DBA's queries).
+        // Constant columns beside named ones (`SELECT id, 'active' AS status FROM users`) are a snippet's, unless the
+        // statement stops at a clause for the application to finish (`SELECT id,sin(1),2 FROM bar WHERE`).
+        let danglingClause = lastWord == .where || lastWord == .and || lastWord == .or
         let probe = first.word == .select
             && (!namedColumns && (effects.contains(.technique) || effects.contains(.catalog) && !sawWhere)
-                || constantColumns && (sawFrom || commentAfterLastToken))
+                || constantColumns && (sawFrom || commentAfterLastToken) && (!namedColumns || danglingClause))
         // CREATE names functions (`CREATE FUNCTION pg_sleep_for(…)`); it counts only when the script reaches for files.
         if first.word == .create && !effects.contains(.fileWrite) { return nil }
         guard !effects.isDisjoint(with: acts) || probe else { return nil }
@@ -345,6 +352,9 @@ struct SQLRecognizer {
             advance()
         }
         var level = 0
+        // Paren levels opened by a function call (bit n: level n + 1): `count(1)` names no constant column.
+        var callLevels: UInt32 = 0
+        var afterFunction = false
         var literal = false
         var name = false
         func closeItem() {
@@ -354,17 +364,20 @@ struct SQLRecognizer {
             name = false
         }
         while let token = peek() {
+            let insideCall = callLevels != 0
             switch token.kind {
             case .leftParen:
                 level += 1
                 guard level <= Self.maxDepth else { return }
+                if afterFunction { callLevels |= 1 << UInt32(level - 1) }
             case .rightParen:
                 guard level > 0 else { closeItem(); return }
+                callLevels &= ~(1 << UInt32(level - 1))
                 level -= 1
             case .comma where level == 0:
                 closeItem()
             case .number, .string:
-                literal = true
+                if !insideCall { literal = true }
             case .variable:
                 literal = true
                 effects.insert(.variable)
@@ -372,8 +385,13 @@ struct SQLRecognizer {
             case .function:
                 noteFunction(token.word)
             case .identifier:
-                // `SELECT current_user`: PostgreSQL's server identity needs no parentheses.
-                if lexer.vocabulary.function(lexer.bytes, token.start..<token.end) == .infoFunction { effects.insert(.technique) } else { name = true }
+                // `SELECT current_user`: SQL's session identity needs no parentheses (`version` does: a column).
+                if spells(token, "current_user") || spells(token, "session_user") || spells(token, "system_user")
+                    || spells(token, "current_role") || spells(token, "current_schema") || spells(token, "current_catalog") {
+                    effects.insert(.technique)
+                } else {
+                    name = true
+                }
                 noteCatalog(token)
             case .keyword where token.word == .from || token.word == .into:
                 closeItem()
@@ -395,6 +413,7 @@ struct SQLRecognizer {
             default:
                 break
             }
+            afterFunction = token.kind == .function
             advance()
         }
         closeItem()
