@@ -387,25 +387,47 @@ struct HTMLScanner {
 
     /// CSS written to escape where it is placed or to pull something in: in a `style` attribute, braces,
     /// brackets, escapes, comments or control characters; anywhere, `url(…)` of anything but a plain web
-    /// address (`url(test.svg#a)`, `url('x;color:red;/*')`) and `@font-face` sources; inside a declaration block of
-    /// a `<style>` element, brackets, escapes and comments. Rich text (`font-family: Arial; color: #333`) has none.
+    /// address (`url(test.svg#a)`, `url('x;color:red;/*')`, `@font-face` sources); in a `<style>` element,
+    /// brackets, comments and escapes inside a declaration's value (`color:gre/**/en`, `font-family:foo[bar`).
+    /// Rich text (`font-family: Arial; color: #333`) and ordinary style sheets (comments between rules,
+    /// `input[type=text]` selectors, `content: "\201C"`) have none.
     static func cssIsHostile(_ css: [UInt8], inline: Bool) -> Bool {
         var depth = 0
+        var inValue = inline
+        var quote: UInt8 = 0
         var index = 0
         while index < css.count {
             let byte = css[index]
-            let declaration = inline || depth > 0
+            if quote != 0 {
+                if byte == ASCII.backslash { index += 2; continue }
+                if byte == quote { quote = 0 }
+                index += 1
+                continue
+            }
             switch byte {
+            case ASCII.quote, ASCII.apostrophe:
+                // In a style sheet, strings are skipped (`content: "\201C"`); an inline style is read whole.
+                if !inline { quote = byte }
             case ASCII.leftBrace:
-                if inline { return true }
+                if inline || inValue { return true }
                 depth += 1
             case ASCII.rightBrace:
                 if inline { return true }
                 depth = max(0, depth - 1)
+                inValue = false
+            case ASCII.colon where !inline && depth > 0:
+                inValue = true
+            case ASCII.semicolon where !inline:
+                inValue = false
             case ASCII.leftBracket, ASCII.rightBracket, ASCII.backslash:
-                if declaration { return true }
+                if inValue { return true }
             case ASCII.slash where index + 1 < css.count && css[index + 1] == ASCII.star:
-                if declaration { return true }
+                if inValue { return true }
+                // A comment between rules or declarations: skip it whole.
+                index += 2
+                while index + 1 < css.count, !(css[index] == ASCII.star && css[index + 1] == ASCII.slash) { index += 1 }
+                index += 2
+                continue
             case ASCII.lf, ASCII.cr, ASCII.tab, 0x0C:
                 break
             case 0..<0x20, 0x7F:
@@ -421,7 +443,6 @@ struct HTMLScanner {
             }
             index += 1
         }
-        // Control characters written as character references (`&#10;`) in an inline style were decoded already.
         return false
     }
 
