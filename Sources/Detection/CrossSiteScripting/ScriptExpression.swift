@@ -3,6 +3,8 @@ import MirrorGuardCore
 /// Values that are script on their own — for pages that place input inside a script block or an event handler
 /// without quotes (`var page = VALUE;`) — and probes for how `<` survives encoding.
 enum ScriptExpression {
+    /// Dialog or global names examined per value; later ones are not (counted as the value's cost bound).
+    static let maxCandidates = 32
     /// Functions whose call is the proof of an injection (dialogs), spelled lowercase.
     private static let sinks: [StaticString] = ["alert", "prompt", "confirm"]
     /// Objects whose computed members are the page's globals.
@@ -82,7 +84,9 @@ enum ScriptExpression {
     /// literal, as the argument.
     static func sinkCall(_ value: UnsafeBufferPointer<UInt8>) -> XSSMatch? {
         var index = 0
-        while index < value.count {
+        // Each candidate may scan up to a bracket's match: a value packed with `alert(` stays linear.
+        var candidates = 0
+        while index < value.count, candidates < maxCandidates {
             guard isNameStart(value, index), index == 0 || !isNameByte(value[index - 1]) else {
                 index += 1
                 continue
@@ -91,11 +95,15 @@ enum ScriptExpression {
             var name = NameBuffer()
             index = readName(value, from: index, into: &name)
             if name.matchesAny(sinks), !followsCharacterReference(value, nameStart) {
+                candidates += 1
                 if let end = sinkUse(value, nameStart: nameStart, nameEnd: index) {
                     return XSSMatch(finding: .scriptCall, range: nameStart..<min(value.count, end))
                 }
-            } else if name.matchesAny(globals), let end = computedGlobalCall(value, from: index) {
-                return XSSMatch(finding: .scriptCall, range: nameStart..<min(value.count, end))
+            } else if name.matchesAny(globals) {
+                candidates += 1
+                if let end = computedGlobalCall(value, from: index) {
+                    return XSSMatch(finding: .scriptCall, range: nameStart..<min(value.count, end))
+                }
             }
             if index == nameStart { index += 1 }
         }
