@@ -86,7 +86,11 @@ public struct Analyzer: Sendable {
                         seenCount += 1
                     }
                     var run = DetectorRun(value: value, point: point, profile: profile, context: context, clock: clock)
-                    detectorSet.run(&run, nameDependentOnly: duplicate)
+                    // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
+                    // injection; only a callback domain, so only the scanner detector reads it.
+                    let only: UInt64? = duplicate ? DetectorSet.nameDependent
+                        : ClosedHeaderGrammar.isClosed(point, value) ? DetectorSet.scanner : nil
+                    detectorSet.run(&run, only: only)
                     if !run.hits.isEmpty {
                         for hit in run.hits {
                             hits.append(hit)
@@ -201,11 +205,13 @@ struct DetectorSet: Sendable {
 
     /// Detectors whose verdict depends on the point's name as well as its value.
     static let nameDependent: UInt64 = 1 << 6 | 1 << 11
+    /// The scanner detector alone.
+    static let scanner: UInt64 = 1 << 15
 
-    func run(_ run: inout DetectorRun, nameDependentOnly: Bool = false) {
-        if nameDependentOnly {
-            let mask = enabled & Self.nameDependent
-            DetectorSet(bits: mask).run(&run)
+    /// Runs the enabled detectors, or only those of them in `only`.
+    func run(_ run: inout DetectorRun, only: UInt64? = nil) {
+        if let only {
+            DetectorSet(bits: enabled & only).run(&run)
             return
         }
         step(SQLInjectionDetector(), 0, &run)

@@ -81,6 +81,28 @@ struct AnalyzerTests {
             #expect(family == detector.attackType.rawValue, "\(detector.id) reports \(detector.attackType)")
         }
         #expect(Analyzer().detectorIDs.contains(ProtocolAnomalies.detectorID))
+        // The masks name detectors by their place in this order.
+        #expect(DetectorSet.order[6] == "redir.url" && DetectorSet.order[11] == "ldapi.filter")
+        #expect(DetectorSet.order[15] == "scanner.signature")
+    }
+
+    @Test("header values within a closed grammar are read by the scanner detector only, any other value by all")
+    func closedHeaderGrammar() {
+        for value in ["text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8", "gzip, deflate, br",
+                      "en-US,en;q=0.9", "keep-alive", "max-age=0", "no-cache", "1"] {
+            #expect(value.utf8.withContiguousStorageIfAvailable { ClosedHeaderGrammar.accepts($0) } == true, "\(value)")
+        }
+        for value in ["text/html' OR '1'='1", "../../../../etc/passwd", "${jndi:ldap://x.test/a}", "text/html, <script>", "a;b", "x/y/z",
+                      "en-US,,en", "q=1 OR 1=1", "gzip,"] {
+            #expect(value.utf8.withContiguousStorageIfAvailable { ClosedHeaderGrammar.accepts($0) } == false, "\(value)")
+        }
+        let injected = Analyzer().analyze(request("/", headers: [("Accept", "text/html' OR '1'='1"), ("Accept-Language", "../../../../etc/passwd")]))
+        #expect(injected.hits.contains { $0.type == .sqli && $0.point == "header.accept" })
+        #expect(injected.hits.contains { $0.type == .ptrav && $0.point == "header.accept-language" })
+        let callback = Analyzer().analyze(request("/", headers: [("Accept", "x7k2.oast.fun")]))
+        #expect(callback.hits.contains { $0.type == .scanner && $0.point == "header.accept" })
+        let browser = Analyzer().analyze(request("/", headers: [("Accept", "text/html,*/*;q=0.8"), ("Connection", "keep-alive")]))
+        #expect(browser.hits.isEmpty)
     }
 
     @Test("a disabled detector stays quiet inside the full analyser, the others still run")
