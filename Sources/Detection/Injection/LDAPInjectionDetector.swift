@@ -33,7 +33,6 @@ public struct LDAPInjectionDetector: PointDetector {
         }
     }
 
-
     func find(_ value: UnsafeBufferPointer<UInt8>) -> (Range<Int>, String)? {
         if isMetacharacterProbe(value) {
             return (0..<value.count, "a probe made of LDAP filter metacharacters (`*`, `(`, `)`, `|`, `&`)")
