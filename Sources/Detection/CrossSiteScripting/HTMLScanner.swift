@@ -162,8 +162,8 @@ struct HTMLScanner {
             }
             // <meta http-equiv="Link" content="<…>; rel=stylesheet"> loads a style sheet like <link>.
             if matches(name, "meta"), matches(attributeName, "http-equiv"), let value, matches(value, "link") { metaHTTPEquiv = true }
-            // XML Events: ev:event="load" ev:handler="…", <listener event=… handler=…>, <handler ev:event=…>.
-            if hasSuffix(attributeName, ":handler") || hasSuffix(attributeName, ":event") && (matches(name, "handler") || hasPrefix(name, "x"))
+            // XML Events: ev:handler="…" on any element, <listener event=… handler=…>, <handler ev:event=…>.
+            if hasSuffix(attributeName, ":handler")
                 || (matches(name, "listener") || matches(name, "handler")) && (matches(attributeName, "handler") || hasSuffix(attributeName, "event")) {
                 xmlEvent = true
             }
