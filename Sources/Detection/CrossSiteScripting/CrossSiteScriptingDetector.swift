@@ -40,7 +40,7 @@ public struct CrossSiteScriptingDetector: PointDetector {
         guard let (match, context) = decodedEntities ? recognizeDecodedEntities(value, profile: profile) : recognize(value, profile: profile) else { return }
         let fragment = Fragment.text(value, match.range)
         hits.append(Hit(type: .xss, point: point.name, fragment: fragment, detector: id, context: context.rawValue,
-                        reason: "\(match.finding.reason) runs script from an \(context.rawValue) context"))
+                        reason: "\(match.finding.reason) \(match.finding.runsScript ? "runs script from" : "is injected into") the \(context.rawValue) context"))
     }
 
     func recognize(_ value: UnsafeBufferPointer<UInt8>, profile: ValueProfile) -> (XSSMatch, XSSContext)? {

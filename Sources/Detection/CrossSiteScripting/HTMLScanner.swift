@@ -26,6 +26,14 @@ enum XSSFinding: Sendable, Equatable {
         case .disguisedLink: return "a link whose host is hidden by its spelling"
         }
     }
+
+    /// False for findings that inject markup or probe without running script themselves.
+    var runsScript: Bool {
+        switch self {
+        case .encodedMarkupProbe, .cssInjection, .disguisedLink, .importLink: return false
+        default: return true
+        }
+    }
 }
 
 /// A finding and where in the value it was made.
