@@ -198,15 +198,20 @@ struct DetectorSet: Sendable {
     private init(bits: UInt64) { enabled = bits }
 
     init(enabled ids: Set<String>) {
-        var bits: UInt64 = 0
-        for (index, id) in Self.order.enumerated() where ids.contains(id) { bits |= 1 << UInt64(index) }
-        enabled = bits
+        enabled = Self.bits(for: ids)
     }
 
     /// Detectors whose verdict depends on the point's name as well as its value.
-    static let nameDependent: UInt64 = 1 << 6 | 1 << 11
+    static let nameDependent: UInt64 = bits(for: ["redir.url", "ldapi.filter"])
     /// The scanner detector alone.
-    static let scanner: UInt64 = 1 << 15
+    static let scanner: UInt64 = bits(for: ["scanner.signature"])
+
+    /// The enable bits of the detectors with these ids (their places in `order`).
+    private static func bits(for ids: Set<String>) -> UInt64 {
+        var bits: UInt64 = 0
+        for (index, id) in order.enumerated() where ids.contains(id) { bits |= 1 << UInt64(index) }
+        return bits
+    }
 
     /// Runs the enabled detectors, or only those of them in `only`.
     func run(_ run: inout DetectorRun, only: UInt64? = nil) {

@@ -44,6 +44,16 @@ public enum PointNames {
         }
     }
 
+    /// The last name component of a point name, lowercased: `body.json.auth.redirect_uri[0]|percent` →
+    /// `redirect_uri`, `items[].sku` → `sku`.
+    public static func parameterName(_ name: String) -> String {
+        var base = Substring(name)
+        if let bar = base.firstIndex(of: "|") { base = base[..<bar] }
+        while base.hasSuffix("]"), let open = base.lastIndex(of: "[") { base = base[..<open] }
+        if let dot = base.lastIndex(of: ".") { base = base[base.index(after: dot)...] }
+        return base.lowercased()
+    }
+
     /// `parent[index]`.
     public static func indexed(_ parent: String, _ index: Int) -> String {
         var parent = parent

@@ -176,7 +176,7 @@ public struct CrossSiteScriptingDetector: PointDetector {
         guard index < value.count, ASCII.isLetter(value[index]) || value[index] == ASCII.dollar || value[index] == 0x5F else { return nil }
         while index < value.count {
             let byte = value[index]
-            if ASCII.isLetter(byte) || ASCII.isDigit(byte) || byte == ASCII.dollar || byte == 0x5F || byte == ASCII.dot {
+            if ScriptExpression.isNameByte(byte) || byte == ASCII.dot {
                 index += 1
             } else if byte == ASCII.leftBracket {
                 guard let close = ScriptExpression.matching(value, from: index, open: ASCII.leftBracket, close: ASCII.rightBracket) else { return nil }

@@ -256,7 +256,8 @@ enum ScriptExpression {
         }
     }
 
-    private static func isNameByte(_ byte: UInt8) -> Bool {
+    /// A byte of a JavaScript identifier (ASCII): letters, digits, `$`, `_`.
+    static func isNameByte(_ byte: UInt8) -> Bool {
         ASCII.isLetter(byte) || ASCII.isDigit(byte) || byte == ASCII.dollar || byte == 0x5F
     }
 

@@ -381,7 +381,7 @@ struct SQLRecognizer {
             case .variable:
                 literal = true
                 effects.insert(.variable)
-                if token.end - token.start > 2, lexer.bytes[token.start + 1] == ASCII.at { effects.insert([.technique, .systemVariable]) }
+                noteSystemVariable(token)
             case .function:
                 noteFunction(token.word)
             case .identifier:
@@ -877,7 +877,7 @@ struct SQLRecognizer {
         case .variable:
             advance()
             effects.insert(.variable)
-            if token.end - token.start > 2, lexer.bytes[token.start + 1] == ASCII.at { effects.insert([.technique, .systemVariable]) }
+            noteSystemVariable(token)
             return true
         case .string:
             if token.terminated { closedStrings += 1 }
@@ -997,6 +997,11 @@ struct SQLRecognizer {
         return true
     }
 
+    /// `@@version`: a server variable read is a technique.
+    private mutating func noteSystemVariable(_ token: SQLToken) {
+        if token.end - token.start > 2, lexer.bytes[token.start + 1] == ASCII.at { effects.insert([.technique, .systemVariable]) }
+    }
+
     private mutating func noteCatalog(_ token: SQLToken) {
         if token.kind == .identifier, lexer.vocabulary.isCatalog(lexer.bytes, token.start..<token.end) { effects.insert(.catalog) }
     }
@@ -1034,7 +1039,7 @@ struct SQLRecognizer {
                 noteFunction(token.word)
             case .variable:
                 effects.insert(.variable)
-                if token.end - token.start > 2, lexer.bytes[token.start + 1] == ASCII.at { effects.insert([.technique, .systemVariable]) }
+                noteSystemVariable(token)
             case .identifier:
                 noteCatalog(token)
             case .keyword where token.word == .select:
@@ -1172,7 +1177,7 @@ struct SQLRecognizer {
                 sawFrom = true
                 if copyStatement && peek(1)?.kind == .string { effects.insert([.fileWrite, .outOfBand]) }
             case .variable:
-                if token.end - token.start > 2, lexer.bytes[token.start + 1] == ASCII.at { effects.insert([.technique, .systemVariable]) }
+                noteSystemVariable(token)
             case .keyword where token.word == .into:
                 if isKeyword(peek(1), .outfile) || isKeyword(peek(1), .dumpfile) { effects.insert([.fileWrite, .outOfBand]) }
             case .semicolon where level == 0 && !inParentheses:

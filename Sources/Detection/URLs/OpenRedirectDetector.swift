@@ -179,7 +179,7 @@ public struct OpenRedirectDetector: PointDetector {
         // Redirect targets are parameters of the request (`?next=`, a form field, a top-level JSON key); a `url`
         // nested in a JSON document (`batch[0].context.page.url` in an analytics beacon) describes a page.
         if name.hasPrefix("body.json."), name.dropFirst(10).contains(where: { $0 == "." || $0 == "[" }) { return false }
-        return redirectNames.contains(point.parameterName)
+        return redirectNames.contains(PointNames.parameterName(name))
     }
 
     static func describe(_ oddities: URLReading.Oddities) -> String {

@@ -42,7 +42,7 @@ public struct SensitiveKinds: OptionSet, Sendable, Hashable, Codable {
 public enum SensitiveData {
     /// Kinds implied by a parameter's name alone (its last name component, lowercased).
     public static func kinds(forName name: String) -> SensitiveKinds {
-        let leaf = leafName(name)
+        let leaf = PointNames.parameterName(name)
         var result: SensitiveKinds = []
         if leaf.contains("password") || leaf.contains("passwd") || leaf == "pwd" || leaf == "pass" || leaf.hasSuffix("_pwd")
             || leaf == "passphrase" || leaf == "pin" {
@@ -74,20 +74,13 @@ public enum SensitiveData {
         if count == 20 && digits + letters == 20 && isAWSKey(value) { result.insert(.awsKey) }
         // Name hints are read only for values that could need them.
         if count == 11 && digits == 9 && separators == 2 && isSSN(value) {
-            let leaf = leafName(name)
+            let leaf = PointNames.parameterName(name)
             if leaf.contains("ssn") || leaf.contains("social") { result.insert(.nationalID) }
         }
         if letters == 0 && (8...15).contains(digits) && !result.contains(.paymentCard) && isPhone(value, name: name) {
             result.insert(.phone)
         }
         return result
-    }
-
-    private static func leafName(_ name: String) -> String {
-        var leaf = Substring(name)
-        if let dot = leaf.lastIndex(of: ".") { leaf = leaf[leaf.index(after: dot)...] }
-        if let bracket = leaf.firstIndex(of: "[") { leaf = leaf[..<bracket] }
-        return leaf.lowercased()
     }
 
     /// Luhn over the digits, with a known network prefix (Visa, Mastercard, Amex, Discover, JCB, Diners).
@@ -153,7 +146,7 @@ public enum SensitiveData {
         guard value.allSatisfy({ $0 &- 0x30 < 10 || $0 == ASCII.space || $0 == ASCII.minus || $0 == ASCII.plus
             || $0 == ASCII.leftParen || $0 == ASCII.rightParen || $0 == ASCII.dot }) else { return false }
         if value.first == ASCII.plus { return true }
-        let name = leafName(fullName)
+        let name = PointNames.parameterName(fullName)
         return name.contains("phone") || name.contains("mobile") || name == "tel" || name.hasPrefix("tel_") || name.contains("msisdn")
     }
 }
