@@ -62,42 +62,44 @@ public struct Analyzer: Sendable {
         var hits: [Hit] = []
         var timings: [String: UInt64] = [:]
         let clock = configuration.clock
-        withUnsafeTemporaryAllocation(of: (hash: UInt64, point: Int).self, capacity: 64) { seen in
-            var seenCount = 0
-            for index in extracted.points.indices where extracted.points[index].value.count >= 2 {
-                if hits.count >= configuration.maxHitsPerExchange { break }
-                let point = extracted.points[index]
-                point.value.withUnsafeBufferPointer { value in
-                    let profile = ValueProfile(value)
-                    // The same bytes at another point of the same part (repeated parameters, a decoder that changed
-                    // nothing) are inspected once by the detectors that read only the value; the ones that also read
-                    // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
-                    // compared, not only the hash: a crafted collision must not hide a value.
-                    var duplicate = false
-                    for slot in 0..<seenCount where seen[slot].hash == profile.hash {
-                        let earlier = extracted.points[seen[slot].point]
-                        if earlier.location == point.location && earlier.value == point.value {
-                            duplicate = true
-                            break
+        // The points are read in place (a `Point` copy retains four buffers; this loop runs for every value).
+        extracted.points.withUnsafeBufferPointer { points in
+            withUnsafeTemporaryAllocation(of: (hash: UInt64, point: Int).self, capacity: 64) { seen in
+                var seenCount = 0
+                for index in points.indices where points[index].value.count >= 2 {
+                    if hits.count >= configuration.maxHitsPerExchange { break }
+                    points[index].value.withUnsafeBufferPointer { value in
+                        let profile = ValueProfile(value)
+                        // The same bytes at another point of the same part (repeated parameters, a decoder that changed
+                        // nothing) are inspected once by the detectors that read only the value; the ones that also read
+                        // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
+                        // compared, not only the hash: a crafted collision must not hide a value.
+                        var duplicate = false
+                        for slot in 0..<seenCount where seen[slot].hash == profile.hash {
+                            let earlier = seen[slot].point
+                            if points[earlier].location == points[index].location && points[earlier].value == points[index].value {
+                                duplicate = true
+                                break
+                            }
                         }
-                    }
-                    if !duplicate && seenCount < seen.count {
-                        seen[seenCount] = (profile.hash, index)
-                        seenCount += 1
-                    }
-                    var run = DetectorRun(value: value, point: point, profile: profile, context: context, clock: clock)
-                    // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
-                    // injection; only a callback domain, so only the scanner detector reads it.
-                    let only: UInt64? = duplicate ? DetectorSet.nameDependent
-                        : ClosedHeaderGrammar.isClosed(point, value) ? DetectorSet.scanner : nil
-                    detectorSet.run(&run, only: only)
-                    if !run.hits.isEmpty {
-                        for hit in run.hits {
-                            hits.append(hit)
-                            Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
+                        if !duplicate && seenCount < seen.count {
+                            seen[seenCount] = (profile.hash, index)
+                            seenCount += 1
                         }
+                        var run = DetectorRun(value: value, profile: profile, context: context, clock: clock)
+                        // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
+                        // injection; only a callback domain, so only the scanner detector reads it.
+                        let only: UInt64? = duplicate ? DetectorSet.nameDependent
+                            : ClosedHeaderGrammar.isClosed(points[index], value) ? DetectorSet.scanner : nil
+                        detectorSet.run(&run, point: points[index], only: only)
+                        if !run.hits.isEmpty {
+                            for hit in run.hits {
+                                hits.append(hit)
+                                Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
+                            }
+                        }
+                        for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
                     }
-                    for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
                 }
             }
         }
@@ -179,7 +181,6 @@ public enum DetectorRegistry {
 /// One value on its way through the detectors, with what they found.
 struct DetectorRun {
     let value: UnsafeBufferPointer<UInt8>
-    let point: Point
     let profile: ValueProfile
     let context: DetectionContext
     let clock: (@Sendable () -> UInt64)?
@@ -214,39 +215,40 @@ struct DetectorSet: Sendable {
     }
 
     /// Runs the enabled detectors, or only those of them in `only`.
-    func run(_ run: inout DetectorRun, only: UInt64? = nil) {
+    /// The point is passed down, not stored in `run`: it is borrowed in place, never copied.
+    func run(_ run: inout DetectorRun, point: Point, only: UInt64? = nil) {
         if let only {
-            DetectorSet(bits: enabled & only).run(&run)
+            DetectorSet(bits: enabled & only).run(&run, point: point)
             return
         }
-        step(SQLInjectionDetector(), 0, &run)
-        step(CrossSiteScriptingDetector(), 1, &run)
-        step(PathTraversalDetector(), 2, &run)
-        step(CommandInjectionDetector(), 3, &run)
-        step(CodeInjectionDetector(), 4, &run)
-        step(ServerSideRequestForgeryDetector(), 5, &run)
-        step(OpenRedirectDetector(), 6, &run)
-        step(TemplateInjectionDetector(), 7, &run)
-        step(ServerSideIncludeDetector(), 8, &run)
-        step(ExternalEntityDetector(), 9, &run)
-        step(NoSQLInjectionDetector(), 10, &run)
-        step(LDAPInjectionDetector(), 11, &run)
-        step(CRLFInjectionDetector(), 12, &run)
-        step(MailInjectionDetector(), 13, &run)
-        step(Log4ShellDetector(), 14, &run)
-        step(ScannerDetector(), 15, &run)
-        step(XPathInjectionDetector(), 16, &run)
+        step(SQLInjectionDetector(), 0, point, &run)
+        step(CrossSiteScriptingDetector(), 1, point, &run)
+        step(PathTraversalDetector(), 2, point, &run)
+        step(CommandInjectionDetector(), 3, point, &run)
+        step(CodeInjectionDetector(), 4, point, &run)
+        step(ServerSideRequestForgeryDetector(), 5, point, &run)
+        step(OpenRedirectDetector(), 6, point, &run)
+        step(TemplateInjectionDetector(), 7, point, &run)
+        step(ServerSideIncludeDetector(), 8, point, &run)
+        step(ExternalEntityDetector(), 9, point, &run)
+        step(NoSQLInjectionDetector(), 10, point, &run)
+        step(LDAPInjectionDetector(), 11, point, &run)
+        step(CRLFInjectionDetector(), 12, point, &run)
+        step(MailInjectionDetector(), 13, point, &run)
+        step(Log4ShellDetector(), 14, point, &run)
+        step(ScannerDetector(), 15, point, &run)
+        step(XPathInjectionDetector(), 16, point, &run)
     }
 
     @inline(__always)
-    private func step<D: PointDetector>(_ detector: D, _ bit: UInt64, _ run: inout DetectorRun) {
+    private func step<D: PointDetector>(_ detector: D, _ bit: UInt64, _ point: Point, _ run: inout DetectorRun) {
         guard enabled & (1 << bit) != 0, detector.wants(run.profile) else { return }
         guard let clock = run.clock else {
-            detector.inspect(run.value, point: run.point, profile: run.profile, context: run.context, into: &run.hits)
+            detector.inspect(run.value, point: point, profile: run.profile, context: run.context, into: &run.hits)
             return
         }
         let start = clock()
-        detector.inspect(run.value, point: run.point, profile: run.profile, context: run.context, into: &run.hits)
+        detector.inspect(run.value, point: point, profile: run.profile, context: run.context, into: &run.hits)
         run.timings.append((detector.id, clock() &- start))
     }
 }

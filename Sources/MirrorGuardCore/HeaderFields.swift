@@ -23,14 +23,15 @@ public struct HeaderField: Sendable, Hashable {
     /// True when the name equals `other` ignoring ASCII case.
     @inlinable
     public func hasName(_ other: String) -> Bool {
-        let lhs = name.utf8, rhs = other.utf8
-        guard lhs.count == rhs.count else { return false }
-        var index = rhs.startIndex
-        for byte in lhs {
-            if ASCII.lower(byte) != ASCII.lower(rhs[index]) { return false }
-            index = rhs.index(after: index)
+        guard name.utf8.count == other.utf8.count else { return false }
+        // Contiguous UTF-8 compared in place (native strings; others are made contiguous once).
+        var lhs = name, rhs = other
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                for index in 0..<left.count where ASCII.lower(left[index]) != ASCII.lower(right[index]) { return false }
+                return true
+            }
         }
-        return true
     }
 }
 
@@ -42,6 +43,12 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
     /// Creates a header list from fields in order.
     public init(_ fields: [HeaderField] = []) {
         self.fields = fields
+    }
+
+    /// An empty list with room for `minimumCapacity` fields (a parser's typical head).
+    public init(minimumCapacity: Int) {
+        self.fields = []
+        fields.reserveCapacity(minimumCapacity)
     }
 
     /// Creates a header list from `(name, value)` pairs.
@@ -91,7 +98,7 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
 
 extension HeaderFields {
     /// Appends an obs-fold continuation line to the previous field's value, joined by one space.
-    package mutating func continueLastValue(_ bytes: ArraySlice<UInt8>) {
+    package mutating func continueLastValue(_ bytes: some Collection<UInt8>) {
         guard !fields.isEmpty else { return }
         fields[fields.count - 1].value.append(ASCII.space)
         fields[fields.count - 1].value.append(contentsOf: bytes)

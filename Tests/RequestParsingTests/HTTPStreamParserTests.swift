@@ -101,6 +101,10 @@ struct HTTPStreamParserTests {
         .init(name: "bare LF", raw: "GET / HTTP/1.1\nA: b\n\n", expected: .bareLF),
         .init(name: "bare CR", raw: "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", expected: .bareCR),
         .init(name: "NUL in header", raw: "GET / HTTP/1.1\r\nA: b\u{0}c\r\n\r\n", expected: .nulByte),
+        // Past the first words of a long line (the line scan reads eight bytes at a time).
+        .init(name: "NUL deep in a long header", raw: "GET / HTTP/1.1\r\nUser-Agent: Mozilla/5.0 (X11; Linux)\u{0}x\r\n\r\n", expected: .nulByte),
+        .init(name: "bare CR deep in a long header", raw: "GET / HTTP/1.1\r\nUser-Agent: Mozilla/5.0 (X11; Linux)\rInjected: 1\r\n\r\n", expected: .bareCR),
+        .init(name: "CR as the last byte of a long head line", raw: "GET / HTTP/1.1\r\nUser-Agent: Mozilla/5.0 (X11; Linux)\r\r\n\r\n", expected: .bareCR),
         .init(name: "invalid method", raw: "G(T / HTTP/1.1\r\n\r\n", expected: .invalidMethod),
         .init(name: "unknown method", raw: "FOO / HTTP/1.1\r\n\r\n", expected: .unknownMethod),
         .init(name: "invalid version", raw: "GET / HTTP/1.x\r\n\r\n", expected: .invalidVersion),

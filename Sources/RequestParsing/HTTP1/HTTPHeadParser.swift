@@ -29,7 +29,13 @@ struct HTTPHeadParser {
 
     /// Parses `bytes[range]`, a head ending with its blank line. `base` is the absolute offset of `range.lowerBound`.
     func parse(_ bytes: [UInt8], _ range: Range<Int>, base: Int) -> Result {
-        var lines = HeadLines(bytes: bytes, range: range)
+        bytes.withUnsafeBufferPointer { buffer in parse(bytes, buffer, range, base: base) }
+    }
+
+    /// The head read in place: lines and fields are found over `buffer` (the bytes of `bytes`) without copies
+    /// until a field's value is kept.
+    private func parse(_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, base: Int) -> Result {
+        var lines = HeadLines(bytes: buffer, range: range)
         var anomalies: [Anomaly] = []
         guard let first = lines.next() else { return .notAMessage(resyncAt: nil) }
         let firstLine = bytes[first.content]
@@ -37,40 +43,43 @@ struct HTTPHeadParser {
         switch mode {
         case .requests:
             guard let parsed = parseRequestLine(firstLine, base: base + first.content.lowerBound - range.lowerBound, anomalies: &anomalies) else {
-                return .notAMessage(resyncAt: findRequestLine(bytes, from: first.next, end: range.upperBound))
+                return .notAMessage(resyncAt: findRequestLine(bytes, buffer, from: first.next, end: range.upperBound))
             }
             startLine = parsed
         case .responses:
             guard let parsed = parseStatusLine(firstLine, anomalies: &anomalies, offset: base) else {
-                return .notAMessage(resyncAt: findStatusLine(bytes, from: first.next, end: range.upperBound))
+                return .notAMessage(resyncAt: findStatusLine(bytes, buffer, from: first.next, end: range.upperBound))
             }
             startLine = parsed
         }
         var flags = LineFlags()
-        flags.note(first, in: bytes, base: base - range.lowerBound, limits: limits, anomalies: &anomalies)
-        var headers = HeaderFields()
-        var dropped = 0
-        while let line = lines.next() {
-            if line.content.isEmpty { break }
-            flags.note(line, in: bytes, base: base - range.lowerBound, limits: limits, anomalies: &anomalies)
-            parseFieldLine(bytes, line, into: &headers, dropped: &dropped, anomalies: &anomalies, offset: base + line.content.lowerBound - range.lowerBound)
-        }
-        if dropped > 0 {
-            anomalies.append(Anomaly(.tooManyHeaders, "\(dropped) header fields beyond \(limits.maxHeaderCount) dropped", offset: base))
-        }
+        flags.note(first, in: buffer, base: base - range.lowerBound, limits: limits, anomalies: &anomalies)
+        let headers = parseFieldLines(&lines, buffer, base: base - range.lowerBound, flags: &flags, anomalies: &anomalies, offset: base)
         return .head(startLine, headers, anomalies)
     }
 
     /// Parses trailer lines (the same syntax as header lines) from `bytes[range]`.
     func parseFields(_ bytes: [UInt8], _ range: Range<Int>, base: Int, anomalies: inout [Anomaly]) -> HeaderFields {
-        var lines = HeadLines(bytes: bytes, range: range)
-        var flags = LineFlags()
-        var fields = HeaderFields()
+        bytes.withUnsafeBufferPointer { buffer in
+            var lines = HeadLines(bytes: buffer, range: range)
+            var flags = LineFlags()
+            return parseFieldLines(&lines, buffer, base: base - range.lowerBound, flags: &flags, anomalies: &anomalies, offset: nil)
+        }
+    }
+
+    /// Field lines up to the blank line; `offset` set reports fields beyond `maxHeaderCount` there.
+    private func parseFieldLines(
+        _ lines: inout HeadLines, _ buffer: UnsafeBufferPointer<UInt8>, base: Int, flags: inout LineFlags, anomalies: inout [Anomaly], offset: Int?
+    ) -> HeaderFields {
+        var fields = HeaderFields(minimumCapacity: 16)
         var dropped = 0
         while let line = lines.next() {
             if line.content.isEmpty { break }
-            flags.note(line, in: bytes, base: base - range.lowerBound, limits: limits, anomalies: &anomalies)
-            parseFieldLine(bytes, line, into: &fields, dropped: &dropped, anomalies: &anomalies, offset: base + line.content.lowerBound - range.lowerBound)
+            flags.note(line, in: buffer, base: base, limits: limits, anomalies: &anomalies)
+            parseFieldLine(buffer, line, into: &fields, dropped: &dropped, anomalies: &anomalies, offset: base + line.content.lowerBound)
+        }
+        if let offset, dropped > 0 {
+            anomalies.append(Anomaly(.tooManyHeaders, "\(dropped) header fields beyond \(limits.maxHeaderCount) dropped", offset: offset))
         }
         return fields
     }
@@ -143,16 +152,16 @@ struct HTTPHeadParser {
     }
 
     /// Finds the start of the next line that is unmistakably a request line, for resynchronisation.
-    private func findRequestLine(_ bytes: [UInt8], from: Int, end: Int) -> Int? {
-        var lines = HeadLines(bytes: bytes, range: from..<end)
+    private func findRequestLine(_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int? {
+        var lines = HeadLines(bytes: buffer, range: from..<end)
         while let line = lines.next() {
             if Self.isStrictRequestLine(bytes[line.content]) { return line.content.lowerBound }
         }
         return nil
     }
 
-    private func findStatusLine(_ bytes: [UInt8], from: Int, end: Int) -> Int? {
-        var lines = HeadLines(bytes: bytes, range: from..<end)
+    private func findStatusLine(_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int? {
+        var lines = HeadLines(bytes: buffer, range: from..<end)
         while let line = lines.next() {
             if ASCII.hasPrefixIgnoringCase(bytes[line.content], "HTTP/1.") { return line.content.lowerBound }
         }
@@ -169,20 +178,24 @@ struct HTTPHeadParser {
 
     // MARK: - Header lines
 
-    private func parseFieldLine(_ bytes: [UInt8], _ line: HeadLines.Line, into headers: inout HeaderFields, dropped: inout Int, anomalies: inout [Anomaly], offset: Int) {
-        var content = bytes[line.content]
-        if content.count > limits.maxLineBytes { content = content.prefix(limits.maxLineBytes) }
+    private func parseFieldLine(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ line: HeadLines.Line, into headers: inout HeaderFields, dropped: inout Int, anomalies: inout [Anomaly],
+        offset: Int
+    ) {
+        let end = min(line.content.upperBound, line.content.lowerBound + limits.maxLineBytes)
+        let content = UnsafeBufferPointer(rebasing: buffer[line.content.lowerBound..<end])
         if let first = content.first, first == ASCII.space || first == ASCII.tab {
+            let trimmed = Self.trimmed(content)
             if headers.isEmpty {
                 anomalies.append(Anomaly(.invalidHeader, "continuation line before any header", offset: offset))
                 if headers.count < limits.maxHeaderCount {
-                    headers.append(name: "", value: Array(Bytes.trimmed(content)))
+                    headers.append(name: "", value: Array(trimmed))
                 } else {
                     dropped += 1
                 }
             } else {
                 anomalies.append(Anomaly(.obsFold, "folded header line", offset: offset))
-                headers.continueLastValue(Bytes.trimmed(content))
+                headers.continueLastValue(trimmed)
             }
             return
         }
@@ -190,24 +203,52 @@ struct HTTPHeadParser {
             dropped += 1
             return
         }
-        guard let colon = content.firstIndex(of: ASCII.colon) else {
+        // One pass finds the colon and checks the name's bytes.
+        var colon = -1
+        var nameIsTokens = true
+        for index in 0..<content.count {
+            let byte = content[index]
+            if byte == ASCII.colon {
+                colon = index
+                break
+            }
+            if nameIsTokens && !ASCII.isTokenByte(byte) { nameIsTokens = false }
+        }
+        guard colon >= 0 else {
             anomalies.append(Anomaly(.invalidHeader, "header line without a colon: \(Self.show(content))", offset: offset))
             headers.append(name: "", value: Array(content))
             return
         }
-        var nameBytes = content[content.startIndex..<colon]
+        var nameBytes = UnsafeBufferPointer(rebasing: content[0..<colon])
         if let last = nameBytes.last, last == ASCII.space || last == ASCII.tab {
-            anomalies.append(Anomaly(.whitespaceBeforeColon, "whitespace before the colon in \(Self.show(Bytes.trimmed(nameBytes)))", offset: offset))
-            nameBytes = Bytes.trimmed(nameBytes)
+            nameBytes = Self.trimmed(nameBytes)
+            anomalies.append(Anomaly(.whitespaceBeforeColon, "whitespace before the colon in \(Self.show(nameBytes))", offset: offset))
+            nameIsTokens = nameBytes.allSatisfy(ASCII.isTokenByte)
         }
-        if nameBytes.isEmpty || !nameBytes.allSatisfy(ASCII.isTokenByte) {
+        if nameBytes.isEmpty || !nameIsTokens {
             anomalies.append(Anomaly(.invalidHeader, "invalid header name \(Self.show(nameBytes))", offset: offset))
         }
-        let value = Bytes.trimmed(content[(colon + 1)...])
-        if value.contains(where: { $0 >= 0x80 }) && !Bytes.isValidUTF8(Array(value)) {
+        let value = Self.trimmed(UnsafeBufferPointer(rebasing: content[(colon + 1)...]))
+        var nonASCII = false
+        for byte in value where byte >= 0x80 {
+            nonASCII = true
+            break
+        }
+        if nonASCII && !Bytes.isValidUTF8(Array(value)) {
             anomalies.append(Anomaly(.invalidUTF8, "header \(Self.show(nameBytes))", offset: offset))
         }
-        headers.append(name: String(lossyUTF8: nameBytes), value: Array(value))
+        // Token names are ASCII: decoding cannot repair anything.
+        let name = nameIsTokens ? String(decoding: nameBytes, as: UTF8.self) : String(lossyUTF8: nameBytes)
+        headers.append(name: name, value: Array(value))
+    }
+
+    /// Without leading and trailing spaces and tabs.
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var lower = 0
+        var upper = bytes.count
+        while lower < upper, bytes[lower] == ASCII.space || bytes[lower] == ASCII.tab { lower += 1 }
+        while upper > lower, bytes[upper - 1] == ASCII.space || bytes[upper - 1] == ASCII.tab { upper -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[lower..<upper])
     }
 
     /// A short printable rendering of attacker bytes for anomaly details.
@@ -232,7 +273,7 @@ private struct LineFlags {
     var sawNUL = false
     var sawLongLine = false
 
-    mutating func note(_ line: HeadLines.Line, in bytes: [UInt8], base: Int, limits: ParsingLimits, anomalies: inout [Anomaly]) {
+    mutating func note(_ line: HeadLines.Line, in bytes: UnsafeBufferPointer<UInt8>, base: Int, limits: ParsingLimits, anomalies: inout [Anomaly]) {
         if !line.endedWithCR && line.endedWithLF && !sawBareLF {
             sawBareLF = true
             anomalies.append(Anomaly(.bareLF, "line ended by LF without CR", offset: base + line.content.lowerBound))
@@ -241,7 +282,7 @@ private struct LineFlags {
             sawLongLine = true
             anomalies.append(Anomaly(.lineTooLong, "line of \(line.content.count) bytes cut to \(limits.maxLineBytes)", offset: base + line.content.lowerBound))
         }
-        if !sawNUL || !sawBareCR {
+        if line.hasNULOrCR && (!sawNUL || !sawBareCR) {
             for index in line.content {
                 let byte = bytes[index]
                 if byte == ASCII.nul && !sawNUL {
@@ -263,29 +304,45 @@ struct HeadLines {
         var endedWithCR: Bool
         var endedWithLF: Bool
         var next: Int
+        /// The content holds a NUL or a CR (rare: only then is it scanned for them byte by byte).
+        var hasNULOrCR: Bool
     }
 
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var position: Int
     let end: Int
 
-    init(bytes: [UInt8], range: Range<Int>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
         self.bytes = bytes
         self.position = range.lowerBound
         self.end = min(range.upperBound, bytes.count)
     }
 
     mutating func next() -> Line? {
-        guard position < end else { return nil }
+        guard position < end, let base = bytes.baseAddress else { return nil }
         let start = position
         var index = start
-        while index < end && bytes[index] != ASCII.lf { index += 1 }
+        var hasNULOrCR = false
+        // Eight bytes at a time while none is below 0x0E (LF, CR, NUL and a few blanks are): text lines are
+        // crossed a word per step, and only the bytes that stop the word scan are looked at singly.
+        while index < end {
+            while index + 8 <= end {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+                index += 8
+            }
+            guard index < end else { break }
+            let byte = base[index]
+            if byte == ASCII.lf { break }
+            if byte == ASCII.nul || byte == ASCII.cr && !(index + 1 < end && base[index + 1] == ASCII.lf) { hasNULOrCR = true }
+            index += 1
+        }
         let endedWithLF = index < end
         var contentEnd = index
         let endedWithCR = contentEnd > start && bytes[contentEnd - 1] == ASCII.cr && endedWithLF
         if endedWithCR { contentEnd -= 1 }
         position = endedWithLF ? index + 1 : index
-        return Line(content: start..<contentEnd, endedWithCR: endedWithCR, endedWithLF: endedWithLF, next: position)
+        return Line(content: start..<contentEnd, endedWithCR: endedWithCR, endedWithLF: endedWithLF, next: position, hasNULOrCR: hasNULOrCR)
     }
 }
 
