@@ -57,14 +57,15 @@ public struct Analyzer: Sendable {
 
     /// Analyses one exchange.
     public func analyze(_ exchange: Exchange) -> Analysis {
-        let extracted = extractor.extract(exchange.request)
+        var extracted = extractor.extract(exchange.request)
         let context = DetectionContext(exchange)
         var hits: [Hit] = []
         var timings: [String: UInt64] = [:]
         let clock = configuration.clock
-        // The points are read in place (a `Point` copy retains four buffers; this loop runs for every value).
-        extracted.points.withUnsafeBufferPointer { points in
-            withUnsafeTemporaryAllocation(of: (hash: UInt64, point: Int).self, capacity: 64) { seen in
+        // The points are read in place: a `Point` copy retains four buffers, and the compiler copies a point read through
+        // a buffer for every call it is passed to. Passed `inout` (never written), it goes down as its address.
+        extracted.points.withUnsafeMutableBufferPointer { points in
+            withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: 64) { seen in
                 var seenCount = 0
                 for index in points.indices where points[index].value.count >= 2 {
                     if hits.count >= configuration.maxHitsPerExchange { break }
@@ -73,25 +74,24 @@ public struct Analyzer: Sendable {
                         // The same bytes at another point of the same part (repeated parameters, a decoder that changed
                         // nothing) are inspected once by the detectors that read only the value; the ones that also read
                         // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
-                        // compared, not only the hash: a crafted collision must not hide a value.
+                        // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
+                        // candidate is compared, so colliding values cost one comparison each, never one per earlier value.
                         var duplicate = false
-                        for slot in 0..<seenCount where seen[slot].hash == profile.hash {
-                            let earlier = seen[slot].point
-                            if points[earlier].location == points[index].location && points[earlier].value == points[index].value {
-                                duplicate = true
-                                break
-                            }
+                        for slot in 0..<seenCount where seen[slot].fingerprint == profile.fingerprint
+                            && points[seen[slot].point].location == points[index].location {
+                            duplicate = points[seen[slot].point].value == points[index].value
+                            break
                         }
                         if !duplicate && seenCount < seen.count {
-                            seen[seenCount] = (profile.hash, index)
+                            seen[seenCount] = (profile.fingerprint, index)
                             seenCount += 1
                         }
                         var run = DetectorRun(value: value, profile: profile, context: context, clock: clock)
                         // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
                         // injection; only a callback domain, so only the scanner detector reads it.
                         let only: UInt64? = duplicate ? DetectorSet.nameDependent
-                            : ClosedHeaderGrammar.isClosed(points[index], value) ? DetectorSet.scanner : nil
-                        detectorSet.run(&run, point: points[index], only: only)
+                            : ClosedHeaderGrammar.isClosed(&points[index], value) ? DetectorSet.scanner : nil
+                        detectorSet.run(&run, point: &points[index], only: only)
                         if !run.hits.isEmpty {
                             for hit in run.hits {
                                 hits.append(hit)
@@ -215,33 +215,33 @@ struct DetectorSet: Sendable {
     }
 
     /// Runs the enabled detectors, or only those of them in `only`.
-    /// The point is passed down, not stored in `run`: it is borrowed in place, never copied.
-    func run(_ run: inout DetectorRun, point: Point, only: UInt64? = nil) {
+    /// The point is passed down `inout` only so it is not copied (see `Analyzer.analyze`); nothing writes it.
+    func run(_ run: inout DetectorRun, point: inout Point, only: UInt64? = nil) {
         if let only {
-            DetectorSet(bits: enabled & only).run(&run, point: point)
+            DetectorSet(bits: enabled & only).run(&run, point: &point)
             return
         }
-        step(SQLInjectionDetector(), 0, point, &run)
-        step(CrossSiteScriptingDetector(), 1, point, &run)
-        step(PathTraversalDetector(), 2, point, &run)
-        step(CommandInjectionDetector(), 3, point, &run)
-        step(CodeInjectionDetector(), 4, point, &run)
-        step(ServerSideRequestForgeryDetector(), 5, point, &run)
-        step(OpenRedirectDetector(), 6, point, &run)
-        step(TemplateInjectionDetector(), 7, point, &run)
-        step(ServerSideIncludeDetector(), 8, point, &run)
-        step(ExternalEntityDetector(), 9, point, &run)
-        step(NoSQLInjectionDetector(), 10, point, &run)
-        step(LDAPInjectionDetector(), 11, point, &run)
-        step(CRLFInjectionDetector(), 12, point, &run)
-        step(MailInjectionDetector(), 13, point, &run)
-        step(Log4ShellDetector(), 14, point, &run)
-        step(ScannerDetector(), 15, point, &run)
-        step(XPathInjectionDetector(), 16, point, &run)
+        step(SQLInjectionDetector(), 0, &point, &run)
+        step(CrossSiteScriptingDetector(), 1, &point, &run)
+        step(PathTraversalDetector(), 2, &point, &run)
+        step(CommandInjectionDetector(), 3, &point, &run)
+        step(CodeInjectionDetector(), 4, &point, &run)
+        step(ServerSideRequestForgeryDetector(), 5, &point, &run)
+        step(OpenRedirectDetector(), 6, &point, &run)
+        step(TemplateInjectionDetector(), 7, &point, &run)
+        step(ServerSideIncludeDetector(), 8, &point, &run)
+        step(ExternalEntityDetector(), 9, &point, &run)
+        step(NoSQLInjectionDetector(), 10, &point, &run)
+        step(LDAPInjectionDetector(), 11, &point, &run)
+        step(CRLFInjectionDetector(), 12, &point, &run)
+        step(MailInjectionDetector(), 13, &point, &run)
+        step(Log4ShellDetector(), 14, &point, &run)
+        step(ScannerDetector(), 15, &point, &run)
+        step(XPathInjectionDetector(), 16, &point, &run)
     }
 
     @inline(__always)
-    private func step<D: PointDetector>(_ detector: D, _ bit: UInt64, _ point: Point, _ run: inout DetectorRun) {
+    private func step<D: PointDetector>(_ detector: D, _ bit: UInt64, _ point: inout Point, _ run: inout DetectorRun) {
         guard enabled & (1 << bit) != 0, detector.wants(run.profile) else { return }
         guard let clock = run.clock else {
             detector.inspect(run.value, point: point, profile: run.profile, context: run.context, into: &run.hits)

@@ -42,6 +42,24 @@ struct AnalyzerTests {
         #expect(analysis.hits.count == 1)
     }
 
+    @Test("values that share a fingerprint (length, first and last eight bytes) are each inspected")
+    func fingerprintCollision() throws {
+        // Same length, same edges, different middles: only the second is an injection.
+        let benign = "12345678-plain-text-of-the-same-size-87654321"
+        let attack = "12345678' OR 'a'='a' UNION SELECT pass FROM u-87654321"
+        let padded = String(benign.dropLast(8)) + String(repeating: "x", count: attack.utf8.count - benign.utf8.count) + "87654321"
+        try #require(padded.utf8.count == attack.utf8.count)
+        let fingerprints = [padded, attack].map { text in Array(text.utf8).withUnsafeBufferPointer { ValueProfile($0).fingerprint } }
+        try #require(fingerprints[0] == fingerprints[1])
+        let query = [padded, attack].map { text in
+            text.utf8.map { byte in
+                ASCII.isLetter(byte) || ASCII.isDigit(byte) ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true)
+            }.joined()
+        }
+        let analysis = Analyzer().analyze(request("/?a=\(query[0])&b=\(query[1])"))
+        #expect(analysis.hits.contains { $0.type == .sqli && $0.point == "query.b" })
+    }
+
     @Test("a repeated value still meets the detectors that read the parameter's name")
     func repeatedValueInNamedParameter() {
         // `ref` is no redirect parameter and `q` no directory attribute; `next` and `uid` are.

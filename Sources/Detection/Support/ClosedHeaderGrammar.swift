@@ -18,10 +18,26 @@ enum ClosedHeaderGrammar {
     static let maxBytes = 512
 
     /// Whether `point` is such a field and `value` keeps to the grammar.
-    static func isClosed(_ point: Point, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard point.location == .header, value.count <= maxBytes, names.contains(point.lazyName.prefix) else { return false }
-        if case .none = point.lazyName.tail { return accepts(value) }
-        return false
+    static func isClosed(_ point: inout Point, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard point.location == .header, value.count <= maxBytes, case .none = point.lazyName.tail, isClosedName(point.lazyName.prefix) else {
+            return false
+        }
+        return accepts(value)
+    }
+
+    /// The names as bytes, compared in place (no hashing of the point name for every header).
+    private static let nameBytes: [[UInt8]] = names.map { Array($0.utf8) }
+
+    private static func isClosedName(_ name: String) -> Bool {
+        let count = name.utf8.count
+        var name = name
+        return name.withUTF8 { bytes in
+            nameBytes.contains { candidate in
+                guard candidate.count == count else { return false }
+                for index in 0..<count where candidate[index] != bytes[index] { return false }
+                return true
+            }
+        }
     }
 
     /// `element *( OWS "," OWS element )`, `element = token [ ("/" | "=") token ] *( OWS ";" OWS token "=" token )`.

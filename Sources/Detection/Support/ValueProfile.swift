@@ -1,7 +1,7 @@
 import MirrorGuardCore
 
-/// One pass over a value: which byte classes it contains (the prefilter detectors consult) and a hash
-/// (so a value repeated across points is inspected once per exchange).
+/// One pass over a value: which byte classes it contains (the prefilter detectors consult), and a fingerprint
+/// so a value repeated across points is inspected once per exchange.
 public struct ValueProfile: Sendable {
     /// Byte classes, one bit each.
     public struct Classes: OptionSet, Sendable {
@@ -43,8 +43,9 @@ public struct ValueProfile: Sendable {
 
     /// The classes present.
     public let classes: Classes
-    /// FNV-1a hash of the bytes.
-    public let hash: UInt64
+    /// The length mixed with the first and last eight bytes: equal values have equal fingerprints; values that
+    /// share one are compared byte for byte by whoever relies on equality. Constant time, not a hash of every byte.
+    public let fingerprint: UInt64
 
     static let table: [UInt32] = (0...255).map { value -> UInt32 in
         let byte = UInt8(value)
@@ -90,15 +91,22 @@ public struct ValueProfile: Sendable {
     /// Profiles a value in one pass.
     public init(_ value: UnsafeBufferPointer<UInt8>) {
         var bits: UInt32 = 0
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         Self.table.withUnsafeBufferPointer { table in
-            for byte in value {
-                bits |= table[Int(byte)]
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
+            for byte in value { bits |= table[Int(byte)] }
         }
         self.classes = Classes(rawValue: bits)
-        self.hash = hash ^ UInt64(value.count)
+        self.fingerprint = Self.fingerprint(of: value)
+    }
+
+    static func fingerprint(of value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        let count = value.count
+        for index in 0..<min(count, 8) {
+            head |= UInt64(value[index]) << (8 * UInt64(index))
+            tail |= UInt64(value[count - 1 - index]) << (8 * UInt64(index))
+        }
+        return (head &* 0x9E37_79B9_7F4A_7C15 ^ tail) &* 0xFF51_AFD7_ED55_8CCD ^ UInt64(count)
     }
 
     /// True when any of `classes` is present.
