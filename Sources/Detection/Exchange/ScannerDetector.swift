@@ -35,7 +35,7 @@ public struct ScannerDetector: PointDetector {
     public func inspect(
         _ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit]
     ) {
-        if point.location == .header && point.name == "header.user-agent", let tool = Self.tool(in: value) {
+        if Self.isUserAgent(point), let tool = Self.tool(in: value) {
             hits.append(Hit(type: .scanner, point: point.name, fragment: Fragment.text(value, 0..<value.count), detector: id, context: "user-agent",
                 reason: "the User-Agent names the attack tool `\(tool)`"))
             return
@@ -44,6 +44,12 @@ public struct ScannerDetector: PointDetector {
             hits.append(Hit(type: .scanner, point: point.name, fragment: Fragment.text(value, range), detector: id, context: "callback",
                 reason: "an out-of-band callback domain planted by a scanner"))
         }
+    }
+
+    /// The `User-Agent` header, told from its point name without building it.
+    private static func isUserAgent(_ point: Point) -> Bool {
+        guard point.location == .header, case .none = point.lazyName.tail else { return false }
+        return point.lazyName.prefix == "header.user-agent"
     }
 
     private static let toolIndex = WordTable(tools.enumerated().map { ($0.element.description, $0.offset) })
@@ -71,9 +77,10 @@ public struct ScannerDetector: PointDetector {
     }
 
     static func callback(in value: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let leads = callbackLeads
         var index = 0
         while index < value.count {
-            if value[index] == ASCII.dot && index + 1 < value.count && callbackLeads[Int(ASCII.lower(value[index + 1]))] {
+            if value[index] == ASCII.dot && index + 1 < value.count && leads[Int(ASCII.lower(value[index + 1]))] {
                 let rest = UnsafeBufferPointer(rebasing: value[index...])
                 for domain in callbackDomains where ASCII.hasPrefixIgnoringCase(rest, domain) {
                     let end = index + domain.utf8CodeUnitCount

@@ -194,9 +194,10 @@ struct SegmentedPath {
         var previousSeparator: UInt8 = 0
         var climbSlash = false
         var climbBackslash = false
+        let byteClass = Self.byteClass
         while index <= bytes.count {
             // Plain bytes in a tight loop; the few that matter are looked up in a class table.
-            while index < bytes.count && Self.byteClass[Int(bytes[index])] == 0 { index += 1 }
+            while index < bytes.count && byteClass[Int(bytes[index])] == 0 { index += 1 }
             let atEnd = index == bytes.count
             let byte = atEnd ? 0 : bytes[index]
             if !atEnd && byte != ASCII.slash && byte != ASCII.backslash {

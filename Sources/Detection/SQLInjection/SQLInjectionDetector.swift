@@ -10,14 +10,19 @@ public struct SQLInjectionDetector: PointDetector {
 
     public init() {}
 
-    /// A SQL injection needs at least two tokens joined by something other than letters and digits.
+    /// A SQL injection needs at least two tokens joined by something other than letters and digits. A slash joins
+    /// them only as a `/*` comment (`1/**/OR/**/1`): alone it is a path or a division, never an injection.
     private static let needed: ValueProfile.Classes = [
-        .apostrophe, .quote, .backquote, .parenthesis, .semicolon, .hash, .slash, .equals, .pipe, .ampersand, .whitespace,
+        .apostrophe, .quote, .backquote, .parenthesis, .semicolon, .hash, .equals, .pipe, .ampersand, .whitespace,
         .control, .lessThan, .greaterThan, .at,
     ]
 
+    private static func hasNeeded(_ profile: ValueProfile) -> Bool {
+        profile.hasAny(needed) || profile.hasAny(.slash) && profile.hasAny(.star)
+    }
+
     public func wants(_ profile: ValueProfile) -> Bool {
-        profile.hasAny(Self.needed) || profile.hasAny(.minus)
+        Self.hasNeeded(profile) || profile.hasAny(.minus)
     }
 
     public func inspect(
@@ -26,7 +31,7 @@ public struct SQLInjectionDetector: PointDetector {
         // `&#39;` reaches the database as text: entity-decoded values are not SQL the application runs.
         if point.decoders.contains(.html) { return }
         // Values whose only separators are `-` (dates, UUIDs, `en-US`) matter only with a `--` comment in them.
-        if !profile.hasAny(Self.needed) && !Self.containsDoubleMinus(value) { return }
+        if !Self.hasNeeded(profile) && !Self.containsDoubleMinus(value) { return }
         if let verdict = recognize(value, profile: profile) {
             hits.append(hit(for: verdict, value: value, point: point))
         }

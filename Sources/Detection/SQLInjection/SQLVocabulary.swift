@@ -1,69 +1,34 @@
 import MirrorGuardCore
 
 /// Lookup of SQL keywords and notable function names by their lowercased bytes, without allocating:
-/// words are hashed (FNV-1a) into a table built once, and a hit is confirmed byte by byte.
+/// words are hashed (FNV-1a) into open-addressed tables built once, and a hit is confirmed byte by byte.
 struct SQLVocabulary: Sendable {
     /// The one vocabulary every detector reads.
     static let shared = SQLVocabulary()
 
-    private struct Entry: Sendable {
-        var bytes: [UInt8]
-        var word: SQLWord
-    }
-
-    private let keywords: [UInt64: Entry]
-    private let functions: [UInt64: Entry]
-    private let catalogs: [UInt64: Entry]
+    private let keywords: HashedWordTable
+    private let functions: HashedWordTable
+    private let catalogs: HashedWordTable
 
     init() {
-        var keywords: [UInt64: Entry] = [:]
-        for (text, word) in Self.keywordList {
-            let bytes = Array(text.utf8)
-            keywords[Self.hash(bytes[...])] = Entry(bytes: bytes, word: word)
-        }
-        var functions: [UInt64: Entry] = [:]
-        for (names, word) in Self.functionList {
-            for text in names.split(separator: " ") {
-                let bytes = Array(text.utf8)
-                functions[Self.hash(bytes[...])] = Entry(bytes: bytes, word: word)
-            }
-        }
-        var catalogs: [UInt64: Entry] = [:]
-        for text in Self.catalogList.split(separator: " ") {
-            let bytes = Array(text.utf8)
-            catalogs[Self.hash(bytes[...])] = Entry(bytes: bytes, word: .catalog)
-        }
-        self.keywords = keywords
-        self.functions = functions
-        self.catalogs = catalogs
+        keywords = HashedWordTable(Self.keywordList.map { (Array($0.0.utf8), $0.1) })
+        functions = HashedWordTable(Self.functionList.flatMap { names, word in names.split(separator: " ").map { (Array($0.utf8), word) } })
+        catalogs = HashedWordTable(Self.catalogList.split(separator: " ").map { (Array($0.utf8), SQLWord.catalog) })
     }
 
     /// True when `bytes[range]` names a system catalog (`information_schema`, `pg_shadow`, `sysobjects`…).
     func isCatalog(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        lookup(catalogs, bytes, range) == .catalog
+        catalogs.lookup(bytes, range) == .catalog
     }
 
     /// The keyword spelled by `bytes` (any case), or `.none`.
     func keyword(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
-        lookup(keywords, bytes, range)
+        keywords.lookup(bytes, range)
     }
 
     /// The category of a function name (any case, dotted names included), or `.none` for other functions.
     func function(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
-        lookup(functions, bytes, range)
-    }
-
-    private func lookup(_ table: [UInt64: Entry], _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
-        guard range.count <= 40, range.count > 0 else { return .none }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for index in range { hash = (hash ^ UInt64(ASCII.lower(bytes[index]))) &* 0x0000_0100_0000_01B3 }
-        guard let entry = table[hash], entry.bytes.count == range.count else { return .none }
-        var offset = 0
-        for index in range {
-            if ASCII.lower(bytes[index]) != entry.bytes[offset] { return .none }
-            offset += 1
-        }
-        return entry.word
+        functions.lookup(bytes, range)
     }
 
     static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
@@ -109,4 +74,81 @@ struct SQLVocabulary: Sendable {
         ("version database user current_user system_user session_user schema schema_name db_name user_name host_name sqlite_version connection_id last_insert_id current_database current_schema current_setting pg_backend_pid is_srvrolemember has_dbaccess suser_name suser_sname uuid", .infoFunction),
         ("char chr nchar concat concat_ws group_concat string_agg listagg unhex hex ascii ord substring substr mid left right reverse lower upper md5 sha1 sha2 ifnull isnull nullif coalesce if iif elt make_set export_set position instr locate length char_length count cast convert floor rand row quote quotename bin oct conv lpad rpad repeat space soundex find_in_set field strcmp regexp_substr regexp_replace regexp_like to_char to_number nvl nvl2 decode greatest least abs sign sqrt ceil ceiling round pow power sin cos tan cot pi log ln crc32 compress uncompress aes_encrypt aes_decrypt bit_length octet_length json_extract json_value utl_raw.cast_to_varchar2 dbms_utility.sqlid_to_sqlhash unicode nchr trim ltrim rtrim", .stringFunction),
     ]
+}
+
+/// Lowercase words of at most 40 bytes in an open-addressed table (a power of two of slots, at most a quarter
+/// full, linear probing) keyed by their FNV-1a hash: a lookup is one hash of the word, a slot or two, and a
+/// byte comparison — no `Hasher`, no allocation. Words whose length no entry has are rejected before hashing.
+final class HashedWordTable: Sendable {
+    private let hashes: [UInt64]
+    private let words: [SQLWord]
+    private let starts: [Int]
+    private let lengths: [Int]
+    /// Every word's bytes, one after another.
+    private let pool: [UInt8]
+    private let shift: UInt64
+    /// Bit n is set when some word has n bytes.
+    private let lengthMask: UInt64
+
+    /// Longest word looked up.
+    static let maxLength = 40
+
+    init(_ entries: [([UInt8], SQLWord)]) {
+        var capacity = 16
+        while capacity < entries.count * 4 { capacity *= 2 }
+        var hashes = [UInt64](repeating: 0, count: capacity)
+        var words = [SQLWord](repeating: .none, count: capacity)
+        var starts = [Int](repeating: 0, count: capacity)
+        var lengths = [Int](repeating: 0, count: capacity)
+        var pool: [UInt8] = []
+        var lengthMask: UInt64 = 0
+        let shift = UInt64(64 - capacity.trailingZeroBitCount)
+        for (bytes, word) in entries where !bytes.isEmpty && bytes.count <= Self.maxLength {
+            // The low bit set keeps 0 free to mark an empty slot.
+            let hash = SQLVocabulary.hash(bytes[...]) | 1
+            var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while hashes[slot] != 0 && !(hashes[slot] == hash && Array(pool[starts[slot]..<(starts[slot] + lengths[slot])]) == bytes) {
+                slot = (slot + 1) & (capacity - 1)
+            }
+            hashes[slot] = hash
+            words[slot] = word
+            starts[slot] = pool.count
+            lengths[slot] = bytes.count
+            pool.append(contentsOf: bytes.map(ASCII.lower))
+            lengthMask |= 1 << UInt64(bytes.count)
+        }
+        self.hashes = hashes
+        self.words = words
+        self.starts = starts
+        self.lengths = lengths
+        self.pool = pool
+        self.shift = shift
+        self.lengthMask = lengthMask
+    }
+
+    /// The word `bytes[range]` spells (any case), or `.none`.
+    func lookup(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
+        let count = range.count
+        guard count > 0, count <= Self.maxLength, lengthMask & (1 << UInt64(count)) != 0 else { return .none }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for index in range { hash = (hash ^ UInt64(ASCII.lower(bytes[index]))) &* 0x0000_0100_0000_01B3 }
+        hash |= 1
+        var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while hashes[slot] != 0 {
+            if hashes[slot] == hash && lengths[slot] == count {
+                var offset = starts[slot]
+                var same = true
+                for index in range {
+                    if ASCII.lower(bytes[index]) != pool[offset] {
+                        same = false
+                        break
+                    }
+                    offset += 1
+                }
+                if same { return words[slot] }
+            }
+            slot = (slot + 1) & (hashes.count - 1)
+        }
+        return .none
+    }
 }

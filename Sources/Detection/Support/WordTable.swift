@@ -26,7 +26,7 @@ struct WordTable: Sendable {
     }
 
     /// The value of `word`, if it is in the table.
-    func value<C: Collection<UInt8>>(_ word: C) -> Int? {
+    func value(_ word: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let key = NameKey(word) else { return nil }
         var slot = slot(for: key)
         while let existing = keys[slot] {
@@ -42,11 +42,18 @@ struct NameKey: Hashable, Sendable {
     let low: UInt64
     let high: UInt64
 
-    init?<C: Collection<UInt8>>(_ bytes: C) {
-        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
+    init?(_ bytes: [UInt8]) {
+        guard let key = bytes.withUnsafeBufferPointer({ NameKey($0) }) else { return nil }
+        self = key
+    }
+
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let count = bytes.count
+        guard count > 0, count <= 16 else { return nil }
         var low: UInt64 = 0
         var high: UInt64 = 0
-        for (offset, byte) in bytes.enumerated() {
+        for offset in 0..<count {
+            let byte = bytes[offset]
             guard byte >= 0x21 && byte < 0x7F else { return nil }
             let lowered = UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
             if offset < 8 { low |= lowered << (8 * UInt64(offset)) } else { high |= lowered << (8 * UInt64(offset - 8)) }
