@@ -111,6 +111,24 @@ public enum ASCII {
         }
     }
 
+    /// True when any of `needles` occurs in `bytes`, ignoring ASCII case: one pass over the bytes (a bitmap of the
+    /// needles' first bytes picks the positions worth comparing) instead of one pass per needle.
+    public static func containsAnyIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ needles: [StaticString]) -> Bool {
+        var firsts: (UInt64, UInt64) = (0, 0)
+        for needle in needles where needle.utf8CodeUnitCount > 0 {
+            let first = lower(needle.utf8Start[0])
+            guard first < 0x80 else { return needles.contains { containsIgnoringCase(bytes, $0) } }
+            if first < 64 { firsts.0 |= 1 << UInt64(first) } else { firsts.1 |= 1 << UInt64(first - 64) }
+        }
+        for start in 0..<bytes.count {
+            let byte = lower(bytes[start])
+            guard byte < 0x80, (byte < 64 ? firsts.0 >> UInt64(byte) : firsts.1 >> UInt64(byte - 64)) & 1 != 0 else { continue }
+            let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+            for needle in needles where hasPrefixIgnoringCase(rest, needle) { return true }
+        }
+        return false
+    }
+
     /// True when `bytes` begins with `prefix`, ignoring ASCII case.
     @inlinable
     public static func hasPrefixIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ prefix: StaticString) -> Bool {

@@ -53,6 +53,18 @@ struct CoreModelTests {
         #expect(!lazy.isSameName(as: indexed))
     }
 
+    @Test("one pass over the bytes finds any of several needles, ignoring case", arguments: [
+        ("width: EXPRESSION(alert(1))", true), ("-moz-Binding:url(x)", true), ("a/*b*/c", true), ("xx scrip", false),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:125.0)", false), ("", false), ("behaviour", true), ("/", false),
+    ])
+    func containsAny(text: String, expected: Bool) {
+        let needles: [StaticString] = ["/*", "expression", "behavio", "binding", "script"]
+        let found = Array(text.utf8).withUnsafeBufferPointer { ASCII.containsAnyIgnoringCase($0, needles) }
+        let onePerNeedle = Array(text.utf8).withUnsafeBufferPointer { bytes in needles.contains { ASCII.containsIgnoringCase(bytes, $0) } }
+        #expect(found == expected)
+        #expect(found == onePerNeedle)
+    }
+
     @Test("anomaly details are bounded")
     func anomalyDetail() {
         let anomaly = Anomaly(.invalidHeader, String(repeating: "é", count: 500))

@@ -84,7 +84,10 @@ public struct CodeInjectionDetector: PointDetector {
                 let isMember = previous == ASCII.dot || previous == ASCII.greaterThan || previous == ASCII.dollar
                     || ASCII.isDigit(previous) || previous == 0x5F
                 if !isMember {
-                    if end < bytes.count && bytes[end] == ASCII.dot, let found = matchDotted(bytes, index) { return found }
+                    if end < bytes.count && bytes[end] == ASCII.dot && Self.dottedHeads.value(UnsafeBufferPointer(rebasing: bytes[index..<end])) != nil,
+                       let found = matchDotted(bytes, index) {
+                        return found
+                    }
                     if let found = match(bytes, index, end) { return found }
                 }
                 index = end
@@ -105,6 +108,11 @@ public struct CodeInjectionDetector: PointDetector {
         }
         return nil
     }
+
+    /// The first segments of the dotted names (`os`, `java`): only a word that is one starts the dotted comparison.
+    private static let dottedHeads = WordTable(dottedNames.map { entry in
+        (String(String(describing: entry.text).prefix { $0 != "." }), 0)
+    })
 
     private static let dottedNames: [(text: StaticString, requirement: Requirement)] = [
         ("os.system", .callWithCode), ("os.popen", .callWithCode), ("os.exec", .name), ("subprocess.call", .callWithCode),

@@ -127,14 +127,15 @@ public struct CrossSiteScriptingDetector: PointDetector {
         return value.contains { $0 == ASCII.leftParen || $0 == ASCII.backquote || $0 == ASCII.equals || $0 == ASCII.percent || $0 == ASCII.backslash }
     }
 
+    /// What an active CSS value spells (or a comment that could split it).
+    private static let cssMarkers: [StaticString] = ["/*", "expression", "behavio", "binding", "script"]
+
     /// `prop: expression(…)`, `behavior: url(…)`, `-moz-binding: url(…)`, `url(javascript:…)` in a value.
     private static func cssProperty(_ value: UnsafeBufferPointer<UInt8>) -> XSSMatch? {
         guard value.contains(ASCII.leftParen) else { return nil }
         // Only comments (`ex/**/pression`) and escapes (`\65xpression`) hide a marker: without them, look for one
         // before normalising (and copying) the value.
-        guard value.contains(ASCII.backslash) || ASCII.containsIgnoringCase(value, "/*") || ASCII.containsIgnoringCase(value, "expression")
-            || ASCII.containsIgnoringCase(value, "behavio") || ASCII.containsIgnoringCase(value, "binding")
-            || ASCII.containsIgnoringCase(value, "script") else { return nil }
+        guard value.contains(ASCII.backslash) || ASCII.containsAnyIgnoringCase(value, Self.cssMarkers) else { return nil }
         let bytes = Array(value)
         guard HTMLScanner.cssIsActive(bytes) else { return nil }
         // Require CSS shape: a `:` before the active part (a property), not prose about "an expression(s)".

@@ -6,11 +6,11 @@ enum ScriptExpression {
     /// Dialog or global names examined per value; later ones are not (counted as the value's cost bound).
     static let maxCandidates = 32
     /// Functions whose call is the proof of an injection (dialogs), spelled lowercase.
-    private static let sinks: [StaticString] = ["alert", "prompt", "confirm"]
+    private static let sinks: [NameBuffer] = [NameBuffer("alert"), NameBuffer("prompt"), NameBuffer("confirm")]
     /// Objects whose computed members are the page's globals.
-    private static let globals: [StaticString] = ["top", "window", "self", "parent", "frames", "this", "globalthis", "content", "opener"]
+    private static let globals: [NameBuffer] = ["top", "window", "self", "parent", "frames", "this", "globalthis", "content", "opener"].map(NameBuffer.init)
     /// Globals whose members are what payloads read (`alert(document.cookie)`).
-    private static let readable: [StaticString] = ["document", "window", "location", "origin", "name", "navigator", "localstorage"]
+    private static let readable: [NameBuffer] = ["document", "window", "location", "origin", "name", "navigator", "localstorage"].map(NameBuffer.init)
 
     // MARK: - Encoded `<` probes
 
@@ -240,19 +240,15 @@ enum ScriptExpression {
             count += 1
         }
 
-        func matches(_ word: StaticString) -> Bool {
-            guard !overflow, count == word.utf8CodeUnitCount else { return false }
-            return word.withUTF8Buffer { expected in
-                for offset in 0..<count {
-                    let byte = UInt8(truncatingIfNeeded: offset < 8 ? bytes.0 >> (8 * UInt64(offset)) : bytes.1 >> (8 * UInt64(offset - 8)))
-                    if byte != expected[offset] { return false }
-                }
-                return true
-            }
+        /// The buffer holding `word` (lowercase ASCII, at most 16 bytes), for comparing names as two integers.
+        init(_ word: StaticString) {
+            word.withUTF8Buffer { bytes in for byte in bytes { append(byte) } }
         }
 
-        func matchesAny(_ words: [StaticString]) -> Bool {
-            words.contains { matches($0) }
+        init() {}
+
+        func matchesAny(_ words: [NameBuffer]) -> Bool {
+            !overflow && words.contains { $0.count == count && $0.bytes == bytes }
         }
     }
 

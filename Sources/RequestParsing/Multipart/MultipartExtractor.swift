@@ -21,6 +21,7 @@ enum MultipartExtractor {
             return
         }
         var values: [NamedValue] = []
+        values.reserveCapacity(8)
         var closed = false
         var partNumber = 0
         let limits = collector.limits

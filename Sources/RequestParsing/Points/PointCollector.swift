@@ -14,7 +14,7 @@ struct PointCollector {
 
     init(limits: ParsingLimits) {
         self.limits = limits
-        points.reserveCapacity(32)
+        points.reserveCapacity(64)
     }
 
     /// Adds a point and its decoded derivatives. Returns false when the parameter limit is reached.

@@ -85,6 +85,16 @@ public struct PointExtractor: Sendable {
     // MARK: - Headers and cookies
 
     private func extractHeaders(_ headers: HeaderFields, prefix: String, location: PointLocation, into collector: inout PointCollector) {
+        // Distinct token names (the common head) name their points one to one: each field goes straight to the
+        // collector. Repeated, empty or overlong names are numbered and bounded below.
+        if Self.namesAreDistinctTokens(headers, limit: limits.maxNameSegmentBytes) {
+            for field in headers where !field.hasName("cookie") {
+                let name = HeaderPointNames.name(for: field.name, prefix: prefix, limit: limits.maxNameSegmentBytes)
+                guard collector.add(name, field.value, location) else { return }
+                if location == .header, field.hasName("authorization") { extractCredentials(name.string, field.value, into: &collector) }
+            }
+            return
+        }
         var values: [NamedValue] = []
         values.reserveCapacity(headers.count)
         var authorization: [Int] = []
@@ -97,6 +107,18 @@ public struct PointExtractor: Sendable {
             guard collector.add(entry.name, entry.value, location) else { return }
             if authorization.contains(index) { extractCredentials(entry.name.string, entry.value, into: &collector) }
         }
+    }
+
+    /// True when every field name is a non-empty token of at most `limit` bytes and no two are equal ignoring case.
+    static func namesAreDistinctTokens(_ headers: HeaderFields, limit: Int) -> Bool {
+        let fields = headers.fields
+        for index in fields.indices {
+            var name = fields[index].name
+            let count = name.utf8.count
+            guard count > 0, count <= limit, name.withUTF8({ $0.allSatisfy(ASCII.isTokenByte) }) else { return false }
+            for earlier in 0..<index where fields[earlier].name.utf8.count == count && fields[earlier].hasName(name) { return false }
+        }
+        return true
     }
 
     /// `Authorization: Bearer <JWT>` and `Basic <base64>` unpacked into `|jwt.*` and `|basic` points.
@@ -113,6 +135,7 @@ public struct PointExtractor: Sendable {
 
     private func extractCookies(_ headers: HeaderFields, into collector: inout PointCollector) {
         var values: [NamedValue] = []
+        values.reserveCapacity(16)
         for field in headers where field.hasName("cookie") {
             var position = field.value.startIndex
             while position < field.value.endIndex {

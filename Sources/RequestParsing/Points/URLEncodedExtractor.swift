@@ -8,6 +8,8 @@ enum URLEncodedExtractor {
     static func extract(_ bytes: ArraySlice<UInt8>, prefix: String, location: PointLocation, plusAsSpace: Bool, decoders: [DecoderStep] = [], into collector: inout PointCollector) {
         var values: [NamedValue] = []
         var starts: [Int] = []
+        values.reserveCapacity(16)
+        starts.reserveCapacity(16)
         var position = bytes.startIndex
         let room = max(collector.limits.maxParameters - collector.points.count, 0)
         var cutAt: Int? = nil
