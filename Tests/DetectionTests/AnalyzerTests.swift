@@ -107,16 +107,20 @@ struct AnalyzerTests {
     @Test("header values within a closed grammar are read by the scanner detector only, any other value by all")
     func closedHeaderGrammar() {
         for value in ["text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8", "gzip, deflate, br",
-                      "en-US,en;q=0.9", "keep-alive", "max-age=0", "no-cache", "1"] {
+                      "en-US,en;q=0.9", "keep-alive", "max-age=0", "no-cache", "1", "application/json; charset=utf-8",
+                      "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW"] {
             #expect(value.utf8.withContiguousStorageIfAvailable { ClosedHeaderGrammar.accepts($0) } == true, "\(value)")
         }
         for value in ["text/html' OR '1'='1", "../../../../etc/passwd", "${jndi:ldap://x.test/a}", "text/html, <script>", "a;b", "x/y/z",
-                      "en-US,,en", "q=1 OR 1=1", "gzip,"] {
+                      "en-US,,en", "q=1 OR 1=1", "gzip,", "%{(#_='multipart/form-data').(#cmd='id')}", "application/json;charset=utf-8'--"] {
             #expect(value.utf8.withContiguousStorageIfAvailable { ClosedHeaderGrammar.accepts($0) } == false, "\(value)")
         }
         let injected = Analyzer().analyze(request("/", headers: [("Accept", "text/html' OR '1'='1"), ("Accept-Language", "../../../../etc/passwd")]))
         #expect(injected.hits.contains { $0.type == .sqli && $0.point == "header.accept" })
         #expect(injected.hits.contains { $0.type == .ptrav && $0.point == "header.accept-language" })
+        // Content-Type is closed too: the Struts OGNL payload it is known for leaves the grammar at once.
+        let ognl = Analyzer().analyze(request("/", headers: [("Content-Type", "%{(#_='multipart/form-data').(#cmd='id').(@java.lang.Runtime@getRuntime().exec(#cmd))}")]))
+        #expect(ognl.hits.contains { $0.point == "header.content-type" })
         let callback = Analyzer().analyze(request("/", headers: [("Accept", "x7k2.oast.fun")]))
         #expect(callback.hits.contains { $0.type == .scanner && $0.point == "header.accept" })
         let browser = Analyzer().analyze(request("/", headers: [("Accept", "text/html,*/*;q=0.8"), ("Connection", "keep-alive")]))

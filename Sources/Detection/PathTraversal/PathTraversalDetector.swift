@@ -26,10 +26,11 @@ public struct PathTraversalDetector: PointDetector {
         // Character references are HTML's business; file APIs do not decode them.
         if point.decoders.contains(.html) { return }
         // Without separators or encodings, only `0x2e`-style text or a bare sensitive name can matter.
-        if !profile.hasAny(Self.separatorLike) && !Self.hasHexSeparatorText(value) && !(profile.hasAny(.dot) && value.count <= 32) {
+        let hexText = profile.hasAny(.digit) && Self.hasHexSeparatorText(value)
+        if !profile.hasAny(Self.separatorLike) && !hexText && !(profile.hasAny(.dot) && value.count <= 32) {
             return
         }
-        if profile.hasAny([.percent, .nonASCII, .control]) && PathCanonicalizer.mayRewrite(value) || Self.hasHexSeparatorText(value) {
+        if profile.hasAny([.percent, .nonASCII, .control]) && PathCanonicalizer.mayRewrite(value) || hexText {
             let canonical = PathCanonicalizer(value)
             canonical.bytes.withUnsafeBufferPointer { bytes in
                 inspectCanonical(bytes, obfuscation: canonical.obfuscation, encodedDotPairs: canonical.encodedDotPairs, point: point, into: &hits)

@@ -83,6 +83,16 @@ struct PathPatternSet: Sendable {
     struct Pattern: Sendable {
         let elements: [[UInt8]]
         let text: String
+        /// The exact length a segment needs to match the first element, or 0 when it has a wildcard.
+        let firstLength: Int
+
+        init(elements: [[UInt8]], text: String) {
+            self.elements = elements
+            self.text = text
+            let first = elements.first ?? []
+            let wildcard = first.first == 0x2A || first.last == 0x2A || first == [ASCII.hash]
+            firstLength = wildcard ? 0 : first.count
+        }
     }
 
     private let buckets: [[Pattern]]
@@ -100,7 +110,12 @@ struct PathPatternSet: Sendable {
     /// The first pattern matching the segments that start at `first`.
     func match(_ names: Names, from first: Int) -> Pattern? {
         guard first < names.count else { return nil }
-        for pattern in buckets[Int(names.first(first))] where Self.matches(pattern.elements, names, first) { return pattern }
+        // Most segments differ in length from every pattern of their bucket: that is checked before any byte.
+        let length = names.range(first).count
+        let bucket = buckets[Int(names.first(first))]
+        for index in bucket.indices where bucket[index].firstLength == 0 || bucket[index].firstLength == length {
+            if Self.matches(bucket[index].elements, names, first) { return bucket[index] }
+        }
         return nil
     }
 

@@ -1,7 +1,8 @@
 import MirrorGuardCore
 
 /// Header fields whose grammar admits only tokens, `type/subtype`, and `;name=value` parameters in a comma list,
-/// as browsers send them (`Accept: text/html,*/*;q=0.8`, `Accept-Encoding: gzip, br`, `Connection: keep-alive`).
+/// as browsers send them (`Accept: text/html,*/*;q=0.8`, `Accept-Encoding: gzip, br`, `Connection: keep-alive`,
+/// `Content-Type: multipart/form-data; boundary=----x`).
 /// A value that keeps to that grammar with a narrow token alphabet — letters, digits, `-`, `.`, `_`, `+`, `*` —
 /// carries no quote, bracket, brace, `%`, `$`, `\`, second `/` or space inside an element: nothing any injection
 /// needs. The analyzer lets only the scanner detector read such values (a callback domain is a token too); any
@@ -11,7 +12,7 @@ enum ClosedHeaderGrammar {
     static let names: Set<String> = [
         "header.accept", "header.accept-encoding", "header.accept-language", "header.accept-charset", "header.connection",
         "header.cache-control", "header.pragma", "header.upgrade-insecure-requests", "header.dnt", "header.te",
-        "header.sec-fetch-site", "header.sec-fetch-mode", "header.sec-fetch-dest",
+        "header.sec-fetch-site", "header.sec-fetch-mode", "header.sec-fetch-dest", "header.content-type",
     ]
 
     /// Longest value read as closed; longer ones get every detector.

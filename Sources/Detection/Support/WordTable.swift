@@ -1,9 +1,14 @@
+import MirrorGuardCore
+
 /// A fixed set of short ASCII words (at most 16 bytes) looked up case-insensitively with one multiply-shift
 /// hash and linear probing — cheaper than `Dictionary` with SipHash on the hot path.
 struct WordTable: Sendable {
     private var keys: [NameKey?]
     private var values: [Int32]
     private let shift: UInt64
+    /// Bit n set when some word has n bytes; bit b of the pair when some word starts with lowercase byte b (< 128).
+    private var lengths: UInt32 = 0
+    private var firstBytes: (UInt64, UInt64) = (0, 0)
 
     /// Words and the value each maps to; longer words are ignored.
     init(_ words: [(String, Int)]) {
@@ -18,6 +23,9 @@ struct WordTable: Sendable {
             while let existing = keys[slot], existing != key { slot = (slot + 1) & (keys.count - 1) }
             keys[slot] = key
             values[slot] = Int32(value)
+            lengths |= 1 << UInt32(word.utf8.count)
+            let first = UInt64(key.low & 0x7F)
+            if first < 64 { firstBytes.0 |= 1 << first } else { firstBytes.1 |= 1 << (first - 64) }
         }
     }
 
@@ -27,6 +35,10 @@ struct WordTable: Sendable {
 
     /// The value of `word`, if it is in the table.
     func value(_ word: UnsafeBufferPointer<UInt8>) -> Int? {
+        // Most words of a value are rejected by their length or first byte before a key is built.
+        guard let head = word.first, word.count <= 16, lengths & (1 << UInt32(word.count)) != 0 else { return nil }
+        let first = UInt64(ASCII.lower(head))
+        guard first < 128, (first < 64 ? firstBytes.0 >> first : firstBytes.1 >> (first - 64)) & 1 != 0 else { return nil }
         guard let key = NameKey(word) else { return nil }
         var slot = slot(for: key)
         while let existing = keys[slot] {
