@@ -111,6 +111,39 @@ public enum ASCII {
         }
     }
 
+    /// From `start`, skips whole eight-byte words in which every byte is at least 0x0E (no LF, CR, NUL or other low
+    /// control byte); returns where the word holding such a byte begins, or where fewer than eight bytes remain before
+    /// `end`. Text runs are crossed a word per step; callers read the bytes from there one by one.
+    @inline(__always)
+    public static func skipWordsWithoutLowControls(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        var index = start
+        while index + 8 <= end {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            if (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        return index
+    }
+
+    /// The first index at or after `start` holding `target`: eight bytes compared per step, then the word that holds
+    /// it byte by byte.
+    public static func firstIndex(of target: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress, start >= 0 else { return nil }
+        let pattern = UInt64(target) &* 0x0101_0101_0101_0101
+        var index = start
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) ^ pattern
+            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] == target { return index }
+            index += 1
+        }
+        return nil
+    }
+
     /// True when any of `needles` occurs in `bytes`, ignoring ASCII case: one pass over the bytes (a bitmap of the
     /// needles' first bytes picks the positions worth comparing) instead of one pass per needle.
     public static func containsAnyIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ needles: [StaticString]) -> Bool {

@@ -65,6 +65,29 @@ struct CoreModelTests {
         #expect(found == onePerNeedle)
     }
 
+    @Test("word-at-a-time scans agree with a byte loop at every length and position")
+    func wordScans() {
+        for length in 0..<40 {
+            for position in 0..<max(length, 1) {
+                var bytes = [UInt8](repeating: 0x61, count: length)
+                if position < length { bytes[position] = ASCII.dot }
+                bytes.withUnsafeBufferPointer { buffer in
+                    for start in 0...length {
+                        let expected = buffer.indices.first { $0 >= start && buffer[$0] == ASCII.dot }
+                        #expect(ASCII.firstIndex(of: ASCII.dot, in: buffer, from: start) == expected)
+                    }
+                }
+                if position < length { bytes[position] = ASCII.cr }
+                bytes.withUnsafeBufferPointer { buffer in
+                    let stop = ASCII.skipWordsWithoutLowControls(buffer, from: 0, to: length)
+                    // It never passes a low control byte, and stops only at one or before the last partial word.
+                    #expect(!buffer[0..<stop].contains(ASCII.cr))
+                    #expect(stop + 8 > length || buffer[stop..<(stop + 8)].contains(ASCII.cr))
+                }
+            }
+        }
+    }
+
     @Test("anomaly details are bounded")
     func anomalyDetail() {
         let anomaly = Anomaly(.invalidHeader, String(repeating: "é", count: 500))

@@ -78,9 +78,10 @@ public struct ScannerDetector: PointDetector {
 
     static func callback(in value: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         let leads = callbackLeads
-        var index = 0
-        while index < value.count {
-            if value[index] == ASCII.dot && index + 1 < value.count && leads[Int(ASCII.lower(value[index + 1]))] {
+        var from = 0
+        while let index = ASCII.firstIndex(of: ASCII.dot, in: value, from: from) {
+            from = index + 1
+            if index + 1 < value.count && leads[Int(ASCII.lower(value[index + 1]))] {
                 let rest = UnsafeBufferPointer(rebasing: value[index...])
                 for domain in callbackDomains where ASCII.hasPrefixIgnoringCase(rest, domain) {
                     let end = index + domain.utf8CodeUnitCount
@@ -94,7 +95,6 @@ public struct ScannerDetector: PointDetector {
                     }
                 }
             }
-            index += 1
         }
         return nil
     }

@@ -319,22 +319,18 @@ struct HeadLines {
     }
 
     mutating func next() -> Line? {
-        guard position < end, let base = bytes.baseAddress else { return nil }
+        guard position < end else { return nil }
         let start = position
         var index = start
         var hasNULOrCR = false
         // Eight bytes at a time while none is below 0x0E (LF, CR, NUL and a few blanks are): text lines are
         // crossed a word per step, and only the bytes that stop the word scan are looked at singly.
         while index < end {
-            while index + 8 <= end {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080 != 0 { break }
-                index += 8
-            }
+            index = ASCII.skipWordsWithoutLowControls(bytes, from: index, to: end)
             guard index < end else { break }
-            let byte = base[index]
+            let byte = bytes[index]
             if byte == ASCII.lf { break }
-            if byte == ASCII.nul || byte == ASCII.cr && !(index + 1 < end && base[index + 1] == ASCII.lf) { hasNULOrCR = true }
+            if byte == ASCII.nul || byte == ASCII.cr && !(index + 1 < end && bytes[index + 1] == ASCII.lf) { hasNULOrCR = true }
             index += 1
         }
         let endedWithLF = index < end

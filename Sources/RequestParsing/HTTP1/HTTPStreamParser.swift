@@ -130,6 +130,11 @@ public struct HTTPStreamParser: Sendable {
                 var scan = index
                 var complete = false
                 while scan < end {
+                    // Inside a line (any byte but CR and LF keeps `sinceLF` at 2) whole words of text are skipped.
+                    if sinceLF == 2 {
+                        scan = ASCII.skipWordsWithoutLowControls(input, from: scan, to: end)
+                        guard scan < end else { break }
+                    }
                     let byte = input[scan]
                     scan += 1
                     if Self.advance(&sinceLF, byte) { complete = true; break }
