@@ -25,9 +25,9 @@ public struct PathTraversalDetector: PointDetector {
     ) {
         // Character references are HTML's business; file APIs do not decode them.
         if point.decoders.contains(.html) { return }
-        // Without separators or encodings, only `0x2e`-style text or a bare sensitive name can matter.
+        // Without separators or encodings, only `0x2e`-style text or a bare sensitive name (letters and a dot) can matter.
         let hexText = profile.hasAny(.digit) && Self.hasHexSeparatorText(value)
-        if !profile.hasAny(Self.separatorLike) && !hexText && !(profile.hasAny(.dot) && value.count <= 32) {
+        if !profile.hasAny(Self.separatorLike) && !hexText && !(profile.hasAny(.dot) && profile.hasAny(.letter) && value.count <= 32) {
             return
         }
         if profile.hasAny([.percent, .nonASCII, .control]) && PathCanonicalizer.mayRewrite(value) || hexText {

@@ -43,17 +43,26 @@ public enum Base64Decoder {
     /// and not a pure hex or decimal string (ids and hashes are common and never meant as base64).
     public static func looksEncoded(_ bytes: [UInt8], minimumLength: Int = 16) -> Bool {
         guard bytes.count >= minimumLength else { return false }
+        let table = looksTable
         var padding = 0
-        var sawNonHex = false
-        var letters = 0
+        var seen: UInt8 = 0
         for byte in bytes {
-            if byte == ASCII.equals { padding += 1; continue }
-            guard padding == 0, sextet(byte) != nil else { return false }
-            if ASCII.hexValue(byte) == nil { sawNonHex = true }
-            if ASCII.isLetter(byte) { letters += 1 }
+            let bits = table[Int(byte)]
+            if bits == Self.padding { padding += 1; continue }
+            guard padding == 0, bits & Self.outside == 0 else { return false }
+            seen |= bits
         }
-        guard padding <= 2, sawNonHex, letters > 0 else { return false }
+        guard padding <= 2, seen & Self.nonHex != 0, seen & Self.letter != 0 else { return false }
         return padding == 0 || bytes.count % 4 == 0
+    }
+
+    /// Byte classes for `looksEncoded`, one table lookup per byte.
+    private static let outside: UInt8 = 1, padding: UInt8 = 2, nonHex: UInt8 = 4, letter: UInt8 = 8
+    private static let looksTable: [UInt8] = (0...255).map { value in
+        let byte = UInt8(value)
+        if byte == ASCII.equals { return padding }
+        guard sextet(byte) != nil else { return outside }
+        return (ASCII.hexValue(byte) == nil ? nonHex : 0) | (ASCII.isLetter(byte) ? letter : 0)
     }
 
     /// True when decoded bytes are text a person or program wrote: valid UTF-8, mostly printable.
