@@ -144,22 +144,22 @@ public enum ASCII {
         return nil
     }
 
-    /// True when any of `needles` occurs in `bytes`, ignoring ASCII case: one pass over the bytes (a bitmap of the
-    /// needles' first bytes picks the positions worth comparing) instead of one pass per needle.
+    /// True when any of `needles` occurs in `bytes`, ignoring ASCII case: one pass over the bytes (a table of the
+    /// needles' first bytes, both cases, picks the positions worth comparing) instead of one pass per needle.
     public static func containsAnyIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ needles: [StaticString]) -> Bool {
-        var firsts: (UInt64, UInt64) = (0, 0)
-        for needle in needles where needle.utf8CodeUnitCount > 0 {
-            let first = lower(needle.utf8Start[0])
-            guard first < 0x80 else { return needles.contains { containsIgnoringCase(bytes, $0) } }
-            if first < 64 { firsts.0 |= 1 << UInt64(first) } else { firsts.1 |= 1 << UInt64(first - 64) }
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: 256) { starts in
+            starts.initialize(repeating: false)
+            for needle in needles where needle.utf8CodeUnitCount > 0 {
+                let first = needle.utf8Start[0]
+                starts[Int(lower(first))] = true
+                starts[Int(isLetter(first) ? lower(first) & 0xDF : first)] = true
+            }
+            for start in 0..<bytes.count where starts[Int(bytes[start])] {
+                let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+                for needle in needles where hasPrefixIgnoringCase(rest, needle) { return true }
+            }
+            return false
         }
-        for start in 0..<bytes.count {
-            let byte = lower(bytes[start])
-            guard byte < 0x80, (byte < 64 ? firsts.0 >> UInt64(byte) : firsts.1 >> UInt64(byte - 64)) & 1 != 0 else { continue }
-            let rest = UnsafeBufferPointer(rebasing: bytes[start...])
-            for needle in needles where hasPrefixIgnoringCase(rest, needle) { return true }
-        }
-        return false
     }
 
     /// True when `bytes` begins with `prefix`, ignoring ASCII case.

@@ -47,11 +47,29 @@ public enum PointNames {
     /// The last name component of a point name, lowercased: `body.json.auth.redirect_uri[0]|percent` →
     /// `redirect_uri`, `items[].sku` → `sku`.
     public static func parameterName(_ name: String) -> String {
-        var base = Substring(name)
-        if let bar = base.firstIndex(of: "|") { base = base[..<bar] }
-        while base.hasSuffix("]"), let open = base.lastIndex(of: "[") { base = base[..<open] }
-        if let dot = base.lastIndex(of: ".") { base = base[base.index(after: dot)...] }
-        return base.lowercased()
+        // Read as UTF-8 bytes (names are ASCII: keys are escaped); the separators are ASCII either way.
+        var name = name
+        return name.withUTF8 { bytes in
+            var end = bytes.count
+            for index in 0..<bytes.count where bytes[index] == 0x7C {
+                end = index
+                break
+            }
+            while end > 0, bytes[end - 1] == ASCII.rightBracket {
+                var open = end - 1
+                while open > 0, bytes[open] != ASCII.leftBracket { open -= 1 }
+                guard bytes[open] == ASCII.leftBracket else { break }
+                end = open
+            }
+            var start = end
+            while start > 0, bytes[start - 1] != ASCII.dot { start -= 1 }
+            let leaf = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            if leaf.contains(where: { $0 >= 0x80 }) { return String(decoding: leaf, as: UTF8.self).lowercased() }
+            return String(unsafeUninitializedCapacity: leaf.count) { buffer in
+                for index in 0..<leaf.count { buffer[index] = ASCII.lower(leaf[index]) }
+                return leaf.count
+            }
+        }
     }
 
     /// `parent[index]`.

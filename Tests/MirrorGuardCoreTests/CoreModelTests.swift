@@ -88,6 +88,15 @@ struct CoreModelTests {
         }
     }
 
+    @Test("the parameter name is the last component, without indices or decoders, lowercased", arguments: [
+        ("body.json.auth.redirect_uri[0]|percent", "redirect_uri"), ("body.json.items[].sku", "sku"), ("query.Next", "next"),
+        ("query.a[b][c]", "a"), ("query.ids[]|base64|json.x", "ids"), ("plain", "plain"), ("", ""), ("query.x]", "x]"),
+        ("cookie.%C3%A9t%C3%A9", "%c3%a9t%c3%a9"),
+    ])
+    func parameterName(name: String, expected: String) {
+        #expect(PointNames.parameterName(name) == expected)
+    }
+
     @Test("anomaly details are bounded")
     func anomalyDetail() {
         let anomaly = Anomaly(.invalidHeader, String(repeating: "é", count: 500))

@@ -59,7 +59,8 @@ public struct CrossSiteScriptingDetector: PointDetector {
         }
         // A handler written straight into a tag body: `onmouseover=alert(1)`.
         if profile.hasAny(.equals), let match = Self.bareHandler(value) { return (match, .attributeUnquoted) }
-        if profile.hasAny([.whitespace, .control]), let space = value.firstIndex(where: HTMLScanner.isSpace),
+        // An attribute reports only with `=` and a value, the data after it only with `<`: prose has neither.
+        if profile.hasAny([.whitespace, .control]), profile.hasAny([.equals, .lessThan]), let space = value.firstIndex(where: HTMLScanner.isSpace),
            let match = scanner.scanAttributes(from: space, unquoted: true) {
             return (match, .attributeUnquoted)
         }

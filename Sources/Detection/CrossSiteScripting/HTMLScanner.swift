@@ -317,6 +317,12 @@ struct HTMLScanner {
                 break
             }
         }
+        // Every scheme below starts with one of these letters: any other first byte is no script URL.
+        guard index < value.count else { return false }
+        switch ASCII.lower(value[index]) {
+        case 0x6A, 0x76, 0x6C, 0x6D, 0x64: break // j v l m d
+        default: return false
+        }
         // Up to 24 significant bytes, lowercased, tabs and newlines inside the scheme skipped.
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { letters in
             var count = 0
@@ -557,13 +563,16 @@ struct HTMLScanner {
         guard count > 0, haystack.count >= count else { return nil }
         return needle.withUTF8Buffer { expected in
             var index = max(start, 0)
+            let first = expected[0]
             while index + count <= haystack.count {
-                var matched = true
-                for offset in 0..<count where ASCII.lower(haystack[index + offset]) != expected[offset] {
-                    matched = false
-                    break
+                if ASCII.lower(haystack[index]) == first {
+                    var matched = true
+                    for offset in 1..<max(count, 1) where ASCII.lower(haystack[index + offset]) != expected[offset] {
+                        matched = false
+                        break
+                    }
+                    if matched { return index }
                 }
-                if matched { return index }
                 index += 1
             }
             return nil

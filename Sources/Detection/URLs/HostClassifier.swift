@@ -68,18 +68,26 @@ struct HostClassification {
         }
         if loopbackNames.contains(host) { return HostClassification(target: .loopback) }
         if metadataNames.contains(host) { return HostClassification(target: .metadata) }
-        for suffix in loopbackSuffixes where host.count > suffix.count && host.suffix(suffix.count).elementsEqual(suffix) {
+        for suffix in loopbackSuffixes where endsWith(host, suffix) {
             return HostClassification(target: .loopback)
         }
-        for suffix in wildcardServices where host.count > suffix.count && host.suffix(suffix.count).elementsEqual(suffix) {
+        for suffix in wildcardServices where endsWith(host, suffix) {
             var embedded = HostClassification.embeddedAddress(host.dropLast(suffix.count))
             embedded.rebinding = true
             return embedded
         }
-        for suffix in internalSuffixes where host.count > suffix.count && host.suffix(suffix.count).elementsEqual(suffix) {
+        for suffix in internalSuffixes where endsWith(host, suffix) {
             return HostClassification(target: .internalName)
         }
         return HostClassification(target: .name)
+    }
+
+    /// `host` is longer than `suffix` and ends with it (bytes compared in place).
+    private static func endsWith(_ host: [UInt8], _ suffix: [UInt8]) -> Bool {
+        let offset = host.count - suffix.count
+        guard offset > 0 else { return false }
+        for index in 0..<suffix.count where host[offset + index] != suffix[index] { return false }
+        return true
     }
 
     /// The address in `a.b.c.d`, `a-b-c-d`, `label.a.b.c.d` or a hex label, as wildcard services read it.

@@ -52,8 +52,9 @@ public struct OpenRedirectDetector: PointDetector {
             return nil
         }
         let host = url.hostBytes
+        let target = HostClassification(host)
         // The host as a browser would take it: up to a byte no host contains.
-        let hostHasName = Self.plausibleHost(host) || url.confusedHostBytes.map(Self.plausibleHost) == true
+        let hostHasName = Self.plausibleHost(host, target) || url.confusedHostBytes.map { Self.plausibleHost($0) } == true
         let scheme = url.schemeName
         let webScheme = scheme.isEmpty || scheme == "http" || scheme == "https"
         guard webScheme else { return nil }
@@ -62,7 +63,6 @@ public struct OpenRedirectDetector: PointDetector {
             return "a URL written to slip past redirect filters (\(Self.describe(odd)))"
         }
         if url.form == .schemeWithoutSlashes && hostHasName { return "a scheme without slashes (`http:host`) that browsers resolve to another host" }
-        let target = HostClassification(host)
         if target.obfuscatedNumeric && !target.isInternal { return "a host address in an unusual notation" }
         // Loopback is the user's own machine (OAuth native-app redirects, RFC 8252), not another site.
         let external = hostHasName && !Self.sameSite(host, context.host) && target.target != .loopback
@@ -117,7 +117,11 @@ public struct OpenRedirectDetector: PointDetector {
 
     /// A domain or an address in any notation (up to the first byte no host contains).
     static func plausibleHost(_ host: [UInt8]) -> Bool {
-        let classification = HostClassification(host)
+        plausibleHost(host, HostClassification(host))
+    }
+
+    /// `plausibleHost` with the host already classified.
+    static func plausibleHost(_ host: [UInt8], _ classification: HostClassification) -> Bool {
         if classification.target != .name && classification.target != .invalid { return true }
         return looksLikeDomain(Array(host.prefix { ASCII.isLetter($0) || ASCII.isDigit($0) || $0 == ASCII.dot || $0 == ASCII.minus }))
     }
