@@ -26,15 +26,20 @@ enum ClosedHeaderGrammar {
         return accepts(value)
     }
 
-    /// The names as bytes, compared in place (no hashing of the point name for every header).
-    private static let nameBytes: [[UInt8]] = names.map { Array($0.utf8) }
+    /// The names as bytes by length, compared in place (no hashing of the point name for every header).
+    private static let namesByLength: [[[UInt8]]] = {
+        var buckets = [[[UInt8]]](repeating: [], count: 40)
+        for name in names where name.utf8.count < buckets.count { buckets[name.utf8.count].append(Array(name.utf8)) }
+        return buckets
+    }()
 
     private static func isClosedName(_ name: String) -> Bool {
         let count = name.utf8.count
+        let buckets = namesByLength
+        guard count < buckets.count, !buckets[count].isEmpty else { return false }
         var name = name
         return name.withUTF8 { bytes in
-            nameBytes.contains { candidate in
-                guard candidate.count == count else { return false }
+            buckets[count].contains { candidate in
                 for index in 0..<count where candidate[index] != bytes[index] { return false }
                 return true
             }

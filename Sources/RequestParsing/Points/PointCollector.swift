@@ -142,14 +142,9 @@ struct ValueTraits {
 
     init(_ value: [UInt8]) {
         var seen: UInt8 = 0
-        var dots = 0
         Self.classes.withUnsafeBufferPointer { table in
             value.withUnsafeBufferPointer { bytes in
-                for byte in bytes {
-                    let bits = table[Int(byte)]
-                    seen |= bits
-                    if bits & 8 != 0 { dots += 1 }
-                }
+                for byte in bytes { seen |= table[Int(byte)] }
             }
         }
         hasPercent = seen & 1 != 0
@@ -171,7 +166,9 @@ struct ValueTraits {
                         || ASCII.hasPrefixIgnoringCase(value[first...], "<!ENTITY"))
             }
         }
-        looksLikeJWT = dots == 2 && value.count >= 20 && value[0] == 0x65 && value[1] == 0x79 && value[2] == 0x4A // "eyJ"
+        // "eyJ" first (a JSON header in base64url), then exactly two dots: counted only for such values.
+        looksLikeJWT = value.count >= 20 && value[0] == 0x65 && value[1] == 0x79 && value[2] == 0x4A && seen & 8 != 0
+            && value.lazy.filter { $0 == ASCII.dot }.count == 2
     }
 
     var mayBeEncoded: Bool {
