@@ -23,6 +23,21 @@ struct PathTraversalTableTests {
         #expect(found.isEmpty, "false positive: \(row.value) -> \(found.map(\.detector))")
     }
 
+    // Escapes of punctuation the rules ignore (`%27`) and `0x2e` text are decided apart; these rows have neither.
+    @Test("whatever the canonicaliser would change is announced by the cheap check", arguments: [
+        Array("café crème".utf8), Array("naïve/../résumé".utf8), Array("/a/b".utf8), Array("ｆｕｌｌ/ｗｉｄｔｈ".utf8), Array("x\u{2215}y".utf8),
+        Array("\u{FF0E}\u{FF0E}/etc".utf8), [0x61, 0x00, 0x62], [0xC0, 0xAE, 0xC0, 0xAE, 0x2F], [0xE0, 0x80, 0xAF], [0xC3, 0xA9, 0x2F, 0x2E, 0x2E],
+        [0xF0, 0x80, 0x80, 0xAE], Array("日本語/テスト".utf8),
+    ])
+    func canonicalShortcut(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { value in
+            let canonical = PathCanonicalizer(value)
+            if canonical.bytes != bytes || !canonical.obfuscation.isEmpty {
+                #expect(PathCanonicalizer.mayRewrite(value), "\(bytes)")
+            }
+        }
+    }
+
     @Test("the tables are large enough to mean something")
     func tableSizes() {
         #expect(pathTraversalAttackRows.count >= 50)

@@ -34,13 +34,18 @@ struct PathCanonicalizer {
 
     /// Whether canonicalising could change what the traversal rules see. Escapes of punctuation the rules
     /// ignore (`%27`, `%40`, `%3D`, `%7B` in a form body or a cookie) cannot; escapes of letters, digits, dots,
-    /// separators, `%`, `:`, `~`, whitespace or markup, `%u`, bare `%`, control and non-ASCII bytes can.
+    /// separators, `%`, `:`, `~`, whitespace or markup, `%u`, bare `%`, control bytes and the non-ASCII leads of
+    /// overlong forms and look-alikes can.
     static func mayRewrite(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let end = min(value.count, maxBytes)
         while index < end {
             let byte = value[index]
-            if byte >= 0x80 || (byte < 0x20 && byte != ASCII.tab && byte != ASCII.lf && byte != ASCII.cr) { return true }
+            // Of the non-ASCII bytes only overlong leads (C0, C1, E0…FC) and the leads of three-byte look-alikes (E2, EE,
+            // EF) are folded; ordinary two-byte letters (`é` is C3 A9) and continuation bytes pass unchanged.
+            if byte >= 0xE0 || byte == 0xC0 || byte == 0xC1 || (byte < 0x20 && byte != ASCII.tab && byte != ASCII.lf && byte != ASCII.cr) {
+                return true
+            }
             if byte == ASCII.percent {
                 guard index + 2 < end, let high = ASCII.hexValue(value[index + 1]), let low = ASCII.hexValue(value[index + 2]) else { return true }
                 let decoded = high << 4 | low
