@@ -23,10 +23,11 @@ public struct ScannerDetector: PointDetector {
         ".bxss.me", ".dnslog.link", ".eyes.sh", ".pipedream.net", ".webhook.site",
     ]
 
-    /// First letters of the callback domains (after their dot).
-    private static let callbackLeads: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for domain in callbackDomains { table[Int(domain.utf8Start[1])] = true }
+    /// The callback domains by the first letter after their dot: a dot is compared only with the domains its next
+    /// letter can start.
+    private static let callbacksByLead: [[StaticString]] = {
+        var table = [[StaticString]](repeating: [], count: 256)
+        for domain in callbackDomains { table[Int(domain.utf8Start[1])].append(domain) }
         return table
     }()
 
@@ -48,7 +49,7 @@ public struct ScannerDetector: PointDetector {
 
     /// The `User-Agent` header, told from its point name without building it.
     private static func isUserAgent(_ point: Point) -> Bool {
-        guard point.location == .header, case .none = point.lazyName.tail else { return false }
+        guard point.location == .header, case .none = point.lazyName.tail, point.lazyName.prefix.utf8.count == 17 else { return false }
         return point.lazyName.prefix == "header.user-agent"
     }
 
@@ -77,13 +78,13 @@ public struct ScannerDetector: PointDetector {
     }
 
     static func callback(in value: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        let leads = callbackLeads
+        let byLead = callbacksByLead
         var from = 0
         while let index = ASCII.firstIndex(of: ASCII.dot, in: value, from: from) {
             from = index + 1
-            if index + 1 < value.count && leads[Int(ASCII.lower(value[index + 1]))] {
+            if index + 1 < value.count, case let candidates = byLead[Int(ASCII.lower(value[index + 1]))], !candidates.isEmpty {
                 let rest = UnsafeBufferPointer(rebasing: value[index...])
-                for domain in callbackDomains where ASCII.hasPrefixIgnoringCase(rest, domain) {
+                for domain in candidates where ASCII.hasPrefixIgnoringCase(rest, domain) {
                     let end = index + domain.utf8CodeUnitCount
                     if end == value.count || !(ASCII.isLetter(value[end]) || ASCII.isDigit(value[end]) || value[end] == ASCII.minus) {
                         var start = index
