@@ -44,8 +44,9 @@ public struct CodeInjectionDetector: PointDetector {
         ("downloadfile", .callWithCode), ("start-process", .name),
     ]
 
-    private static let indexPlaceholder = 0
     private static let index = WordTable(names.enumerated().map { ($0.element.0, $0.offset) })
+    /// The names that need no call (`child_process`), by their place in `names`.
+    private static let aloneIndex = WordTable(names.enumerated().filter { $0.element.1 == .name }.map { ($0.element.0, $0.offset) })
 
     /// Names of at most 16 bytes (longer ones are dotted and matched by `matchDotted`).
     public func inspect(
@@ -125,7 +126,9 @@ public struct CodeInjectionDetector: PointDetector {
 
     private func match(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Range<Int>, String)? {
         let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        guard let position = Self.index.value(name) else { return nil }
+        // Calls need `(` right after the name (`match` below); without one only the names that count alone can match.
+        let called = end < bytes.count && bytes[end] == ASCII.leftParen
+        guard let position = called ? Self.index.value(name) : Self.aloneIndex.value(name) else { return nil }
         return match(bytes, start, end, requirement: Self.names[position].1, text: Self.names[position].0)
     }
 
