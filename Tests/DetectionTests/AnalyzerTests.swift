@@ -42,6 +42,35 @@ struct AnalyzerTests {
         #expect(analysis.hits.count == 1)
     }
 
+    @Test("word keys packed eight bytes at a time equal a byte-by-byte packing, for every length and byte class")
+    func wordKeys() {
+        func reference(_ bytes: [UInt8]) -> (UInt64, UInt64)? {
+            guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
+            var low: UInt64 = 0
+            var high: UInt64 = 0
+            for (offset, byte) in bytes.enumerated() {
+                guard byte >= 0x21 && byte < 0x7F else { return nil }
+                let lowered = UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+                if offset < 8 { low |= lowered << (8 * UInt64(offset)) } else { high |= lowered << (8 * UInt64(offset - 8)) }
+            }
+            return (low, high)
+        }
+        // A fixed sequence (no seed to chase): lengths 0…17, bytes drawn from all 256 values and from the edges.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let edges: [UInt8] = [0x00, 0x20, 0x21, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7E, 0x7F, 0x80, 0xFF]
+        for round in 0..<4000 {
+            let length = round % 18
+            let bytes = (0..<length).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let draw = UInt8(truncatingIfNeeded: state >> 33)
+                return round % 3 == 0 ? edges[Int(draw) % edges.count] : (round % 3 == 1 ? 0x21 + draw % 0x5E : draw)
+            }
+            let key = bytes.withUnsafeBufferPointer { NameKey($0) }
+            let expected = reference(bytes)
+            #expect(key?.low == expected?.0 && key?.high == expected?.1, "\(bytes)")
+        }
+    }
+
     @Test("values that share a fingerprint (length, first and last eight bytes) are each inspected")
     func fingerprintCollision() throws {
         // Same length, same edges, different middles: only the second is an injection.

@@ -61,16 +61,40 @@ struct NameKey: Hashable, Sendable {
 
     init?(_ bytes: UnsafeBufferPointer<UInt8>) {
         let count = bytes.count
-        guard count > 0, count <= 16 else { return nil }
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        for offset in 0..<count {
-            let byte = bytes[offset]
-            guard byte >= 0x21 && byte < 0x7F else { return nil }
-            let lowered = UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-            if offset < 8 { low |= lowered << (8 * UInt64(offset)) } else { high |= lowered << (8 * UInt64(offset - 8)) }
-        }
-        self.low = low
-        self.high = high
+        guard count > 0, count <= 16, let base = bytes.baseAddress else { return nil }
+        // Packed eight bytes at a time, checked and lowercased in the word (SWAR), not byte by byte.
+        let low = Self.pack(base, count: min(count, 8))
+        let high = count > 8 ? Self.pack(base + 8, count: count - 8) : 0
+        guard Self.isPrintable(low, count: min(count, 8)), count <= 8 || Self.isPrintable(high, count: count - 8) else { return nil }
+        self.low = Self.lowercased(low)
+        self.high = Self.lowercased(high)
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// `count` (1…8) bytes, the first in the lowest byte.
+    @inline(__always)
+    private static func pack(_ base: UnsafePointer<UInt8>, count: Int) -> UInt64 {
+        if count == 8 { return UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)) }
+        var word: UInt64 = 0
+        for index in 0..<count { word |= UInt64(base[index]) << (8 * UInt64(index)) }
+        return word
+    }
+
+    /// Every one of the `count` low bytes is in 0x21…0x7E.
+    @inline(__always)
+    private static func isPrintable(_ word: UInt64, count: Int) -> Bool {
+        let mask = count == 8 ? highBits : highBits & ((1 << (8 * UInt64(count))) &- 1)
+        guard word & highBits == 0 else { return false }
+        // Below 0x80 no addition carries into the next byte: + 0x5F sets the top bit from 0x21 up, + 0x01 from 0x7F up.
+        return (word &+ 0x5F &* ones) & mask == mask && (word &+ ones) & mask == 0
+    }
+
+    /// ASCII letters lowercased in place (bytes below 0x80).
+    @inline(__always)
+    private static func lowercased(_ word: UInt64) -> UInt64 {
+        let upper = (word &+ 0x3F &* ones) & ~(word &+ 0x25 &* ones) & highBits
+        return word | (upper >> 2)
     }
 }
