@@ -116,7 +116,8 @@ public enum ASCII {
     /// `end`. Text runs are crossed a word per step; callers read the bytes from there one by one.
     @inline(__always)
     public static func skipWordsWithoutLowControls(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
-        guard let base = bytes.baseAddress else { return start }
+        guard let base = bytes.baseAddress, start >= 0 else { return start }
+        let end = min(end, bytes.count)
         var index = start
         while index + 8 <= end {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)

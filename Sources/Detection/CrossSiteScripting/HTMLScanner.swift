@@ -567,7 +567,7 @@ struct HTMLScanner {
             while index + count <= haystack.count {
                 if ASCII.lower(haystack[index]) == first {
                     var matched = true
-                    for offset in 1..<max(count, 1) where ASCII.lower(haystack[index + offset]) != expected[offset] {
+                    for offset in 1..<count where ASCII.lower(haystack[index + offset]) != expected[offset] {
                         matched = false
                         break
                     }

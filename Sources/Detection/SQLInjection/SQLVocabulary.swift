@@ -103,18 +103,21 @@ final class HashedWordTable: Sendable {
         var pool: [UInt8] = []
         var lengthMask: UInt64 = 0
         let shift = UInt64(64 - capacity.trailingZeroBitCount)
-        for (bytes, word) in entries where !bytes.isEmpty && bytes.count <= Self.maxLength {
-            // The low bit set keeps 0 free to mark an empty slot.
+        for (text, word) in entries where !text.isEmpty && text.count <= Self.maxLength {
+            let bytes = text.map(ASCII.lower)
+            // The low bit set keeps 0 free to mark an empty slot; a word listed twice keeps its last meaning.
             let hash = SQLVocabulary.hash(bytes[...]) | 1
             var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
             while hashes[slot] != 0 && !(hashes[slot] == hash && Array(pool[starts[slot]..<(starts[slot] + lengths[slot])]) == bytes) {
                 slot = (slot + 1) & (capacity - 1)
             }
+            if hashes[slot] == 0 {
+                starts[slot] = pool.count
+                lengths[slot] = bytes.count
+                pool.append(contentsOf: bytes)
+            }
             hashes[slot] = hash
             words[slot] = word
-            starts[slot] = pool.count
-            lengths[slot] = bytes.count
-            pool.append(contentsOf: bytes.map(ASCII.lower))
             lengthMask |= 1 << UInt64(bytes.count)
         }
         self.hashes = hashes

@@ -18,7 +18,8 @@ enum ClosedHeaderGrammar {
     /// Longest value read as closed; longer ones get every detector.
     static let maxBytes = 512
 
-    /// Whether `point` is such a field and `value` keeps to the grammar.
+    /// Whether `point` is such a field and `value` keeps to the grammar (`inout` only so the analyser's point is not
+    /// copied; nothing writes it).
     static func isClosed(_ point: inout Point, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard point.location == .header, value.count <= maxBytes, case .none = point.lazyName.tail, isClosedName(point.lazyName.prefix) else {
             return false
