@@ -116,10 +116,10 @@ public enum ASCII {
     /// `end`. Text runs are crossed a word per step; callers read the bytes from there one by one.
     @inline(__always)
     public static func skipWordsWithoutLowControls(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
-        guard let base = bytes.baseAddress, start >= 0 else { return start }
-        let end = min(end, bytes.count)
+        guard let base = bytes.baseAddress else { return start }
         var index = start
-        while index + 8 <= end {
+        // Never past the buffer, whatever `end` says.
+        while index + 8 <= end && index + 8 <= bytes.count {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             if (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080 != 0 { break }
             index += 8
