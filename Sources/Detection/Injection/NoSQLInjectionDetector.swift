@@ -69,6 +69,13 @@ public struct NoSQLInjectionDetector: PointDetector {
         var index = 0
         while index < value.count {
             let byte = value[index]
+            // Only `this.`, `return`, `sleep(`, `db.` and literals start a finding: other bytes are passed at once.
+            let lowered = byte | 0x20
+            guard lowered == 0x74 || lowered == 0x72 || lowered == 0x73 || byte == 0x64 || byte == ASCII.apostrophe || byte == ASCII.quote
+                || ASCII.isDigit(byte) else {
+                index += 1
+                continue
+            }
             let rest = UnsafeBufferPointer(rebasing: value[index...])
             let boundary = index == 0 || !(ASCII.isLetter(value[index - 1]) || ASCII.isDigit(value[index - 1]) || value[index - 1] == 0x5F)
             if boundary && (byte == 0x74 || byte == 0x54) && rest.starts(with: "this.".utf8) && precededByQuoteBreakout(value, index) {
