@@ -127,6 +127,21 @@ public enum ASCII {
         return index
     }
 
+    /// True when some byte is 0x80 or above: eight bytes tested per step.
+    public static func containsNonASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var index = 0
+        while index + 8 <= bytes.count {
+            if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// The first index at or after `start` holding `target`: eight bytes compared per step, then the word that holds
     /// it byte by byte.
     public static func firstIndex(of target: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
@@ -193,7 +208,7 @@ public enum Bytes {
     /// True when every byte sequence is well-formed UTF-8.
     public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         // Fast path: pure ASCII.
-        if !bytes.contains(where: { $0 >= 0x80 }) { return true }
+        if !bytes.withUnsafeBufferPointer({ ASCII.containsNonASCII($0) }) { return true }
         var index = 0
         let count = bytes.count
         while index < count {

@@ -77,6 +77,10 @@ struct CoreModelTests {
                         #expect(ASCII.firstIndex(of: ASCII.dot, in: buffer, from: start) == expected)
                     }
                 }
+                if position < length { bytes[position] = 0xC3 }
+                bytes.withUnsafeBufferPointer { buffer in
+                    #expect(ASCII.containsNonASCII(buffer) == (position < length))
+                }
                 if position < length { bytes[position] = ASCII.cr }
                 bytes.withUnsafeBufferPointer { buffer in
                     let stop = ASCII.skipWordsWithoutLowControls(buffer, from: 0, to: length)

@@ -229,12 +229,7 @@ struct HTTPHeadParser {
             anomalies.append(Anomaly(.invalidHeader, "invalid header name \(Self.show(nameBytes))", offset: offset))
         }
         let value = Self.trimmed(UnsafeBufferPointer(rebasing: content[(colon + 1)...]))
-        var nonASCII = false
-        for byte in value where byte >= 0x80 {
-            nonASCII = true
-            break
-        }
-        if nonASCII && !Bytes.isValidUTF8(Array(value)) {
+        if ASCII.containsNonASCII(value) && !Bytes.isValidUTF8(Array(value)) {
             anomalies.append(Anomaly(.invalidUTF8, "header \(Self.show(nameBytes))", offset: offset))
         }
         // Token names are ASCII: decoding cannot repair anything.
