@@ -39,6 +39,18 @@ struct PointExtractorTests {
         #expect(value(extracted, "query.id") == nil)
     }
 
+    @Test("names are numbered exactly when repeated: keys alike in length and end bytes stay apart, case and cookies count")
+    func repeatedNames() {
+        let alike = points(HTTPRequest(method: "GET", target: "/s?axb=1&ayb=2&Axb=3"))
+        #expect(value(alike, "query.axb") == "1")
+        #expect(value(alike, "query.ayb") == "2")
+        #expect(value(alike, "query.Axb") == "3")
+        let cookies = points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", "s=1; t=2; s=3")]))
+        #expect(value(cookies, "cookie.s[0]") == "1")
+        #expect(value(cookies, "cookie.s[1]") == "3")
+        #expect(value(cookies, "cookie.t") == "2")
+    }
+
     @Test("keys that are not identifiers become key points with escaped names")
     func keyPoints() {
         let extracted = points(HTTPRequest(method: "GET", target: "/?user[$ne]=1&%27%20or%201=1--=x&a.b=1"))

@@ -58,6 +58,7 @@ extension Array where Element == NamedValue {
     /// Gives repeated names indices (`query.id[0]`, `query.id[1]`) and numbers explicit `[]` slots in order.
     mutating func makeNamesUnique() {
         guard count > 1 || contains(where: \.hasListSlot) else { return }
+        if count <= 64 && namesPlainlyDistinct() { return }
         // Small containers (headers, most queries) compare name fingerprints pairwise on the stack,
         // confirming a match by the names themselves; large ones hash the names.
         var anyRepeated = false
@@ -95,6 +96,24 @@ extension Array where Element == NamedValue {
         }
         guard anyRepeated || contains(where: \.hasListSlot) else { return }
         renumber { repeated[$0] }
+    }
+
+    /// True when every name is a key under a prefix (no `[]` slot, not cut at the limit) and no two keys agree in
+    /// length, first and last byte (lowercased where the name lowercases), key-point mark and case rule. A name is
+    /// its prefix, a dot and its escaped key, and escaped keys hold no dot, so equal names have equal keys: then no
+    /// two names can be equal and nothing needs numbering. Any doubt answers false (the general pass decides).
+    private func namesPlainlyDistinct() -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { quick in
+            for index in indices {
+                let entry = self[index]
+                guard !entry.hasListSlot, case let .key(key, lowercase, isKeyPoint) = entry.name.tail, key.count <= entry.name.limit,
+                      let first = key.first, let last = key.last else { return false }
+                let head = UInt64(lowercase ? ASCII.lower(first) : first), tail = UInt64(lowercase ? ASCII.lower(last) : last)
+                quick[index] = UInt64(key.count) | head << 32 | tail << 40 | (isKeyPoint ? 1 << 48 : 0) | (lowercase ? 1 << 49 : 0)
+                for earlier in 0..<index where quick[earlier] == quick[index] { return false }
+            }
+            return true
+        }
     }
 
     private mutating func renumber(_ isRepeated: (Int) -> Bool) {
