@@ -112,13 +112,21 @@ public struct PointExtractor: Sendable {
     /// True when every field name is a non-empty token of at most `limit` bytes and no two are equal ignoring case.
     static func namesAreDistinctTokens(_ headers: HeaderFields, limit: Int) -> Bool {
         let fields = headers.fields
-        for index in fields.indices {
-            var name = fields[index].name
-            let count = name.utf8.count
-            guard count > 0, count <= limit, name.withUTF8({ $0.allSatisfy(ASCII.isTokenByte) }) else { return false }
-            for earlier in 0..<index where fields[earlier].name.utf8.count == count && fields[earlier].hasName(name) { return false }
+        guard fields.count <= 64 else { return false }
+        // Each name reduced to its length and lowercased end bytes: only names alike in those are compared in full.
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: fields.count) { quick in
+            for index in fields.indices {
+                var name = fields[index].name
+                let key: UInt32? = name.withUTF8 { bytes in
+                    guard let first = bytes.first, let last = bytes.last, bytes.count <= limit, bytes.allSatisfy(ASCII.isTokenByte) else { return nil }
+                    return UInt32(bytes.count) | UInt32(ASCII.lower(first)) << 16 | UInt32(ASCII.lower(last)) << 24
+                }
+                guard let key else { return false }
+                quick[index] = key
+                for earlier in 0..<index where quick[earlier] == key && fields[earlier].hasName(name) { return false }
+            }
+            return true
         }
-        return true
     }
 
     /// `Authorization: Bearer <JWT>` and `Basic <base64>` unpacked into `|jwt.*` and `|basic` points.
