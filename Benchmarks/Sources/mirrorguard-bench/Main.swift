@@ -27,34 +27,14 @@ struct BenchmarkMain {
         case "parse":
             parse()
         case "profile-analyze":
-            var bytes: [UInt8] = []
-            if arguments.count > 1, let file = fopen(arguments[1], "rb") {
-                var chunk = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let count = fread(&chunk, 1, chunk.count, file)
-                    if count <= 0 { break }
-                    bytes += chunk[0..<count]
-                }
-                fclose(file)
-            }
+            let bytes = arguments.count > 1 ? read(arguments[1]) : []
             let analyzer = Analyzer(decompressor: ZlibBodyDecompressor())
             var flagged = 0
             for request in frame(bytes) where analyzer.analyze(Exchange(request: request)).isAttack { flagged += 1 }
             print("flagged: \(flagged)")
         case "profile-extract":
             // One pass over a small mix, for callgrind/perf.
-            var bytes: [UInt8] = []
-            if arguments.count > 1, let file = fopen(arguments[1], "rb") {
-                var chunk = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let count = fread(&chunk, 1, chunk.count, file)
-                    if count <= 0 { break }
-                    bytes += chunk[0..<count]
-                }
-                fclose(file)
-            } else {
-                bytes = stream("benign", count: 2_000)
-            }
+            let bytes = arguments.count > 1 ? read(arguments[1]) : stream("benign", count: 2_000)
             let requests = frame(bytes)
             let extractor = PointExtractor(decompressor: ZlibBodyDecompressor())
             var total = 0
@@ -114,6 +94,20 @@ struct BenchmarkMain {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// The whole file (empty when it cannot be opened).
+    static func read(_ path: String) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { return [] }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return bytes
     }
 
     static func frame(_ bytes: [UInt8]) -> [HTTPRequest] {

@@ -42,27 +42,21 @@ public struct SQLInjectionDetector: PointDetector {
         if profile.hasAny(.apostrophe), let verdict = recognizeQuoted(value, context: .singleQuote) { return verdict }
         if profile.hasAny(.quote), let verdict = recognizeQuoted(value, context: .doubleQuote) { return verdict }
         if let verdict = recognize(value, context: .numeric, breakout: 0) { return verdict }
-        if Self.mayBeStatement(value), let verdict = recognize(value, context: .statement, breakout: 0) { return verdict }
+        if mayBeStatement(value), let verdict = recognize(value, context: .statement, breakout: 0) { return verdict }
         guard ASCII.containsIgnoringCase(value, "union") else { return nil }
         var recognizer = SQLRecognizer(bytes: value, start: 0, context: .numeric, vocabulary: vocabulary)
         return recognizer.recognizeUnionAnywhere(breakoutStart: 0)
     }
 
-    /// Words a statement-context verdict can start with (`SQLRecognizer.recognizeStatement`).
-    private static let statementWords = WordTable([
-        "select", "exec", "execute", "copy", "load", "declare", "set", "waitfor", "call", "do", "backup", "restore", "with", "insert",
-        "update", "create",
-    ].map { ($0, 0) })
-
     /// False when the value (after blanks and closing parentheses) starts with a word that begins no statement:
     /// prose and identifiers skip the statement grammar. Anything else (comments, symbols) goes through it.
-    static func mayBeStatement(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+    func mayBeStatement(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         while index < value.count, ASCII.isWhitespace(value[index]) || value[index] == 0x29 { index += 1 }
         guard index < value.count, ASCII.isLetter(value[index]) else { return true }
         let start = index
         while index < value.count, ASCII.isLetter(value[index]) { index += 1 }
-        return statementWords.value(UnsafeBufferPointer(rebasing: value[start..<index])) != nil
+        return SQLRecognizer.startsStatement(vocabulary.keyword(value, start..<index))
     }
 
     /// A quote context: the first quote MySQL would honour (backslash escapes), then the first quote at all.

@@ -282,14 +282,7 @@ struct SQLRecognizer {
     /// (`SELECT current_user`, `… FROM pg_shadow`). `SELECT x FROM y WHERE` alone is a snippet.
     private mutating func recognizeStatement(breakoutStart: Int) -> SQLVerdict? {
         // Statements that run something (CREATE starts scripts that go on to load files); other DDL only names things.
-        guard let first = peek(), first.kind == .keyword else { return nil }
-        switch first.word {
-        case .select, .exec, .execute, .copy, .load, .declare, .set, .waitfor, .call, .do, .backup, .restore, .with, .insert, .update,
-             .create:
-            break
-        default:
-            return nil
-        }
+        guard let first = peek(), first.kind == .keyword, Self.startsStatement(first.word) else { return nil }
         advance()
         if first.word == .backup || first.word == .restore { effects.insert([.fileWrite, .outOfBand]) }
         copyStatement = first.word == .copy
@@ -317,6 +310,17 @@ struct SQLRecognizer {
         if first.word == .create && !effects.contains(.fileWrite) { return nil }
         guard !effects.isDisjoint(with: acts) || probe else { return nil }
         return SQLVerdict(context: context, effects: effects, fragment: breakoutStart..<max(lastEnd, breakoutStart))
+    }
+
+    /// Keywords a statement-context verdict can start with.
+    static func startsStatement(_ word: SQLWord) -> Bool {
+        switch word {
+        case .select, .exec, .execute, .copy, .load, .declare, .set, .waitfor, .call, .do, .backup, .restore, .with, .insert, .update,
+             .create:
+            true
+        default:
+            false
+        }
     }
 
     /// Looks for `UNION [ALL] SELECT` anywhere in a value whose start defeated the grammar (`{d 2} UNION SELECT …`,

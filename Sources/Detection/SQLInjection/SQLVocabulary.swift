@@ -31,9 +31,10 @@ struct SQLVocabulary: Sendable {
         functions.lookup(bytes, range)
     }
 
-    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+    /// FNV-1a of the bytes, lowercased.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(ASCII.lower(byte))) &* 0x0000_0100_0000_01B3 }
+        for index in range { hash = (hash ^ UInt64(ASCII.lower(bytes[index]))) &* 0x0000_0100_0000_01B3 }
         return hash
     }
 
@@ -106,7 +107,7 @@ final class HashedWordTable: Sendable {
         for (text, word) in entries where !text.isEmpty && text.count <= Self.maxLength {
             let bytes = text.map(ASCII.lower)
             // The low bit set keeps 0 free to mark an empty slot; a word listed twice keeps its last meaning.
-            let hash = SQLVocabulary.hash(bytes[...]) | 1
+            let hash = bytes.withUnsafeBufferPointer { SQLVocabulary.hash($0, 0..<$0.count) } | 1
             var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
             while hashes[slot] != 0 && !(hashes[slot] == hash && Array(pool[starts[slot]..<(starts[slot] + lengths[slot])]) == bytes) {
                 slot = (slot + 1) & (capacity - 1)
@@ -133,9 +134,7 @@ final class HashedWordTable: Sendable {
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SQLWord {
         let count = range.count
         guard count > 0, count <= Self.maxLength, lengthMask & (1 << UInt64(count)) != 0 else { return .none }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for index in range { hash = (hash ^ UInt64(ASCII.lower(bytes[index]))) &* 0x0000_0100_0000_01B3 }
-        hash |= 1
+        let hash = SQLVocabulary.hash(bytes, range) | 1
         var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
         while hashes[slot] != 0 {
             if hashes[slot] == hash && lengths[slot] == count {

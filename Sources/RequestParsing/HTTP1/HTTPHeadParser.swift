@@ -185,7 +185,7 @@ struct HTTPHeadParser {
         let end = min(line.content.upperBound, line.content.lowerBound + limits.maxLineBytes)
         let content = UnsafeBufferPointer(rebasing: buffer[line.content.lowerBound..<end])
         if let first = content.first, first == ASCII.space || first == ASCII.tab {
-            let trimmed = Self.trimmed(content)
+            let trimmed = Bytes.trimmed(content)
             if headers.isEmpty {
                 anomalies.append(Anomaly(.invalidHeader, "continuation line before any header", offset: offset))
                 if headers.count < limits.maxHeaderCount {
@@ -221,29 +221,20 @@ struct HTTPHeadParser {
         }
         var nameBytes = UnsafeBufferPointer(rebasing: content[0..<colon])
         if let last = nameBytes.last, last == ASCII.space || last == ASCII.tab {
-            nameBytes = Self.trimmed(nameBytes)
+            nameBytes = Bytes.trimmed(nameBytes)
             anomalies.append(Anomaly(.whitespaceBeforeColon, "whitespace before the colon in \(Self.show(nameBytes))", offset: offset))
             nameIsTokens = nameBytes.allSatisfy(ASCII.isTokenByte)
         }
         if nameBytes.isEmpty || !nameIsTokens {
             anomalies.append(Anomaly(.invalidHeader, "invalid header name \(Self.show(nameBytes))", offset: offset))
         }
-        let value = Self.trimmed(UnsafeBufferPointer(rebasing: content[(colon + 1)...]))
+        let value = Bytes.trimmed(UnsafeBufferPointer(rebasing: content[(colon + 1)...]))
         if ASCII.containsNonASCII(value) && !Bytes.isValidUTF8(Array(value)) {
             anomalies.append(Anomaly(.invalidUTF8, "header \(Self.show(nameBytes))", offset: offset))
         }
         // Token names are ASCII: decoding cannot repair anything.
         let name = nameIsTokens ? String(decoding: nameBytes, as: UTF8.self) : String(lossyUTF8: nameBytes)
         headers.append(name: name, value: Array(value))
-    }
-
-    /// Without leading and trailing spaces and tabs.
-    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        var lower = 0
-        var upper = bytes.count
-        while lower < upper, bytes[lower] == ASCII.space || bytes[lower] == ASCII.tab { lower += 1 }
-        while upper > lower, bytes[upper - 1] == ASCII.space || bytes[upper - 1] == ASCII.tab { upper -= 1 }
-        return UnsafeBufferPointer(rebasing: bytes[lower..<upper])
     }
 
     /// A short printable rendering of attacker bytes for anomaly details.
