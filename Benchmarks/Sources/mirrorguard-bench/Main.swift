@@ -2,7 +2,6 @@ import BodyDecompression
 import Detection
 import Discovery
 import Foundation
-import MallocInterposerSwift
 import MirrorGuardCore
 import RequestParsing
 
@@ -16,7 +15,6 @@ import Glibc
 struct BenchmarkMain {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        MallocInterposerSwift.initialize()
         switch arguments.first ?? "all" {
         case "generate":
             guard arguments.count >= 4, let count = Int(arguments[3]) else {
@@ -147,27 +145,17 @@ struct BenchmarkMain {
         print("parse+extract  benign mix: \(count) requests, \(bytes.count / count) bytes/request avg, \(pointCount / count) points/request")
         print("  parse+extract \(Int(Double(count) / seconds)) requests/s, \(format(Double(bytes.count) / seconds / 1_048_576)) MB/s, \(format(Double(bestTotal) / Double(count) / 1000)) µs/request (best of 5, one core)")
         print("  parse only    \(Int(Double(count) / (Double(bestParse) / 1e9))) requests/s, \(format(Double(bestParse) / Double(count) / 1000)) µs/request")
-        guard allocationCountingActive() else { return }
+        guard AllocationCounter.isActive else { return }
         let requests = frame(bytes)
-        MallocInterposerSwift.reset()
-        MallocInterposerSwift.hook()
+        AllocationCounter.start()
         var parser = HTTPStreamParser()
         var events: [HTTPStreamEvent] = []
         bytes.withUnsafeBytes { parser.feed($0, into: &events) }
-        let parseAllocations = MallocInterposerSwift.getStatistics().mallocCount
+        let parseAllocations = AllocationCounter.count
         for request in requests { _ = extractor.extract(request) }
-        MallocInterposerSwift.unhook()
-        let totalAllocations = MallocInterposerSwift.getStatistics().mallocCount
+        let totalAllocations = AllocationCounter.count
+        AllocationCounter.stop()
         print("  allocations/request: parse \(format(Double(parseAllocations) / Double(count))), parse+extract \(format(Double(totalAllocations) / Double(count)))")
-    }
-
-    /// True when the interposer is preloaded (the `allocations` pass of Benchmarks/run).
-    static func allocationCountingActive() -> Bool {
-        MallocInterposerSwift.reset()
-        MallocInterposerSwift.hook()
-        let probe = [UInt8](repeating: 1, count: Int.random(in: 100...200))
-        MallocInterposerSwift.unhook()
-        return probe.count > 0 && MallocInterposerSwift.getStatistics().mallocCount > 0
     }
 
     /// Full analysis (parse + points + all detectors) on benign and attack-heavy mixes, and per-detector cost.
@@ -210,15 +198,14 @@ struct BenchmarkMain {
         for (id, nanoseconds) in totals.sorted(by: { $0.key < $1.key }) {
             print("  detector \(id): \(format(Double(nanoseconds) / Double(points))) ns/point over \(points) benign points")
         }
-        guard allocationCountingActive() else { return }
+        guard AllocationCounter.isActive else { return }
         let extractor = PointExtractor(decompressor: ZlibBodyDecompressor())
         let extracted = requests.map { extractor.extract($0).points }
         var sink: [Hit] = []
         sink.reserveCapacity(1024)
         var allocations = 0
         for detector in DetectorRegistry.allDetectors() {
-            MallocInterposerSwift.reset()
-            MallocInterposerSwift.hook()
+            AllocationCounter.start()
             for requestPoints in extracted {
                 for point in requestPoints {
                     point.value.withUnsafeBufferPointer { value in
@@ -227,8 +214,8 @@ struct BenchmarkMain {
                     }
                 }
             }
-            MallocInterposerSwift.unhook()
-            let count = MallocInterposerSwift.getStatistics().mallocCount
+            let count = AllocationCounter.count
+            AllocationCounter.stop()
             allocations += count
             if count > 0 { print("  detector \(detector.id) allocations: \(count) (\(format(Double(count) / Double(max(points, 1)))) per point)") }
         }
