@@ -57,36 +57,56 @@ public struct Analyzer: Sendable {
 
     /// Analyses one exchange.
     public func analyze(_ exchange: Exchange) -> Analysis {
+        analyze(exchange, cache: nil)
+    }
+
+    /// Analyses one exchange, skipping the detectors for header values `cache` holds as clean and adding the clean
+    /// ones it inspects. The hits are the same as without a cache (see `CleanValueCache`).
+    public func analyze(_ exchange: Exchange, cache: CleanValueCache?) -> Analysis {
         var extracted = extractor.extract(exchange.request)
         let context = DetectionContext(exchange)
+        cache?.use(detectors: detectorSet.enabledBits)
+        let hostHash = cache == nil ? 0 : CleanValueCache.hostHash(context.host)
         var hits: [Hit] = []
         var timings: [String: UInt64] = [:]
         let clock = configuration.clock
         // The points are read in place: a `Point` copy retains four buffers, and the compiler copies a point read through
         // a buffer for every call it is passed to. Passed `inout` (never written), it goes down as its address.
+        // One run for all points: its context and arrays are set up once, not per value.
+        var run = DetectorRun(value: UnsafeBufferPointer(start: nil, count: 0), profile: ValueProfile(UnsafeBufferPointer(start: nil, count: 0)),
+                              context: context, clock: clock)
         extracted.points.withUnsafeMutableBufferPointer { points in
             withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: 64) { seen in
                 var seenCount = 0
                 for index in points.indices where points[index].value.count >= 2 {
                     if hits.count >= configuration.maxHitsPerExchange { break }
                     points[index].value.withUnsafeBufferPointer { value in
-                        let profile = ValueProfile(value)
+                        let fingerprint = ValueProfile.fingerprint(of: value)
                         // The same bytes at another point of the same part (repeated parameters, a decoder that changed
                         // nothing) are inspected once by the detectors that read only the value; the ones that also read
                         // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
                         // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
                         // candidate is compared, so colliding values cost one comparison each, never one per earlier value.
                         var duplicate = false
-                        for slot in 0..<seenCount where seen[slot].fingerprint == profile.fingerprint
+                        for slot in 0..<seenCount where seen[slot].fingerprint == fingerprint
                             && points[seen[slot].point].location == points[index].location {
                             duplicate = points[seen[slot].point].value == points[index].value
                             break
                         }
                         if !duplicate && seenCount < seen.count {
-                            seen[seenCount] = (profile.fingerprint, index)
+                            seen[seenCount] = (fingerprint, index)
                             seenCount += 1
                         }
-                        var run = DetectorRun(value: value, profile: profile, context: context, clock: clock)
+                        // A header value found clean before, under the same name and host, is skipped.
+                        var cacheHash: UInt64? = nil
+                        if !duplicate, let cache, CleanValueCache.isEligible(&points[index], value, maxValueBytes: cache.maxValueBytes) {
+                            let hash = CleanValueCache.hash(name: points[index].lazyName.prefix, value: value, hostHash: hostHash)
+                            if cache.contains(hash: hash, name: points[index].lazyName.prefix, host: context.host, value: value) { return }
+                            cacheHash = hash
+                        }
+                        let profile = ValueProfile(value, fingerprint: fingerprint)
+                        run.value = value
+                        run.profile = profile
                         // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
                         // injection; only a callback domain, so only the scanner detector reads it.
                         let only: UInt64? = duplicate ? DetectorSet.nameDependent
@@ -97,8 +117,14 @@ public struct Analyzer: Sendable {
                                 hits.append(hit)
                                 Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
                             }
+                            run.hits.removeAll(keepingCapacity: true)
+                        } else if let cache, let cacheHash {
+                            cache.store(hash: cacheHash, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
                         }
-                        for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
+                        if !run.timings.isEmpty {
+                            for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
+                            run.timings.removeAll(keepingCapacity: true)
+                        }
                     }
                 }
             }
@@ -180,8 +206,9 @@ public enum DetectorRegistry {
 
 /// One value on its way through the detectors, with what they found.
 struct DetectorRun {
-    let value: UnsafeBufferPointer<UInt8>
-    let profile: ValueProfile
+    /// The value being inspected (valid while its point's bytes are borrowed) and its profile.
+    var value: UnsafeBufferPointer<UInt8>
+    var profile: ValueProfile
     let context: DetectionContext
     let clock: (@Sendable () -> UInt64)?
     var hits: [Hit] = []
@@ -197,6 +224,9 @@ struct DetectorSet: Sendable {
     private let enabled: UInt64
 
     private init(bits: UInt64) { enabled = bits }
+
+    /// The enabled detectors, one bit each in `order`.
+    var enabledBits: UInt64 { enabled }
 
     init(enabled ids: Set<String>) {
         enabled = Self.bits(for: ids)

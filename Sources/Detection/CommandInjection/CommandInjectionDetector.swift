@@ -37,7 +37,7 @@ public struct CommandInjectionDetector: PointDetector {
         let reason = found.afterSeparator
             ? "`\(found.name)` runs as a command after a shell separator"
             : "the value is a `\(found.name)` command line"
-        hits.append(Hit(type: .rce, point: point.name, fragment: fragment, detector: id, context: found.context, reason: reason))
+        hits.append(Hit(type: .rce, point: point.name, fragment: fragment, detector: id, context: found.context.rawValue, reason: reason))
     }
 }
 
@@ -47,7 +47,17 @@ struct ShellScanner {
         let name: String
         let range: Range<Int>
         let afterSeparator: Bool
-        let context: String
+        let context: Context
+    }
+
+    /// Where the command stands (reported as the hit's context). An enum, not a string: the separator loop sets
+    /// one for every byte it reads.
+    enum Context: String {
+        case commandLine = "command-line"
+        case afterSeparator = "after-separator"
+        case substitution
+        /// A backquote after a space or a letter: as likely Markdown as shell; reported as `substitution`.
+        case proseSubstitution = "prose-substitution"
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
@@ -55,13 +65,13 @@ struct ShellScanner {
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func firstCommand(separated: Bool) -> Found? {
-        if let found = command(at: skipBreakout(0), afterSeparator: false, context: "command-line") { return found }
+        if let found = command(at: skipBreakout(0), afterSeparator: false, context: .commandLine) { return found }
         guard separated else { return nil }
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
             var next = -1
-            var context = "after-separator"
+            var context = Context.afterSeparator
             switch byte {
             case ASCII.semicolon, ASCII.pipe, ASCII.lf, ASCII.cr:
                 next = index + 1
@@ -72,10 +82,10 @@ struct ShellScanner {
                 next = index + 1
                 // After a space or a letter a backquote is as likely Markdown as shell (`ls` in prose).
                 let previous: UInt8 = index > 0 ? bytes[index - 1] : 0
-                context = index > 0 && (ASCII.isWhitespace(previous) || ASCII.isLetter(previous)) ? "prose-substitution" : "substitution"
+                context = index > 0 && (ASCII.isWhitespace(previous) || ASCII.isLetter(previous)) ? .proseSubstitution : .substitution
             case ASCII.dollar where index + 1 < bytes.count && bytes[index + 1] == ASCII.leftParen:
                 next = index + 2
-                context = "substitution"
+                context = .substitution
             case ASCII.backslash where index + 1 < bytes.count && (bytes[index + 1] == 0x6E || bytes[index + 1] == 0x72):
                 // `\n` written out: many sinks (JSON, printf, echo -e) turn it into a newline.
                 next = index + 2
@@ -92,7 +102,7 @@ struct ShellScanner {
                     next += 1
                 }
                 if let found = command(at: next, afterSeparator: true, context: context) {
-                    return context == "prose-substitution" ? Found(name: found.name, range: found.range, afterSeparator: true, context: "substitution") : found
+                    return context == .proseSubstitution ? Found(name: found.name, range: found.range, afterSeparator: true, context: .substitution) : found
                 }
                 index = max(next, index + 1)
                 continue
@@ -161,7 +171,7 @@ struct ShellScanner {
     }
 
     /// Reads the command word at `start` and decides.
-    private func command(at position: Int, afterSeparator: Bool, context: String) -> Found? {
+    private func command(at position: Int, afterSeparator: Bool, context: Context) -> Found? {
         let start = skipBlank(position)
         guard start < bytes.count else { return nil }
         let first = bytes[start]
@@ -230,7 +240,7 @@ struct ShellScanner {
         }
         var wanted = afterSeparator ? command.afterSeparator : command.alone
         // Backquotes also mark code in Markdown (`ls`): a bare English-word command inside them is prose.
-        if context == "prose-substitution" && command.isWord { wanted.remove(.none) }
+        if context == .proseSubstitution && command.isWord { wanted.remove(.none) }
         guard !wanted.isDisjoint(with: line.shapes) else { return nil }
         if command.isWord && line.tokens > CommandInjectionDetector.maxWordCommandTokens { return nil }
         if !afterSeparator && line.tokens > (command.isWord ? CommandInjectionDetector.maxAloneTokens : CommandInjectionDetector.maxWordCommandTokens + 4) {

@@ -90,21 +90,32 @@ public struct ValueProfile: Sendable {
 
     /// Profiles a value in one pass.
     public init(_ value: UnsafeBufferPointer<UInt8>) {
+        self.init(value, fingerprint: Self.fingerprint(of: value))
+    }
+
+    /// Profiles a value whose fingerprint is already known.
+    init(_ value: UnsafeBufferPointer<UInt8>, fingerprint: UInt64) {
         var bits: UInt32 = 0
         Self.table.withUnsafeBufferPointer { table in
             for byte in value { bits |= table[Int(byte)] }
         }
         self.classes = Classes(rawValue: bits)
-        self.fingerprint = Self.fingerprint(of: value)
+        self.fingerprint = fingerprint
     }
 
     static func fingerprint(of value: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var head: UInt64 = 0
         var tail: UInt64 = 0
         let count = value.count
-        for index in 0..<min(count, 8) {
-            head |= UInt64(value[index]) << (8 * UInt64(index))
-            tail |= UInt64(value[count - 1 - index]) << (8 * UInt64(index))
+        if count >= 8, let base = value.baseAddress {
+            // The first eight bytes, and the last eight in reverse order, one load each.
+            head = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+            tail = UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self).byteSwapped
+        } else {
+            for index in 0..<count {
+                head |= UInt64(value[index]) << (8 * UInt64(index))
+                tail |= UInt64(value[count - 1 - index]) << (8 * UInt64(index))
+            }
         }
         return (head &* 0x9E37_79B9_7F4A_7C15 ^ tail) &* 0xFF51_AFD7_ED55_8CCD ^ UInt64(count)
     }

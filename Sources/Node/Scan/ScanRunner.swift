@@ -54,6 +54,8 @@ package struct ScanSummary: Sendable, Hashable {
 package final class ScanRunner {
     private let options: ScanOptions
     private let analyzer: Analyzer
+    /// Header values already found clean, so repeated ones skip the detectors (bounded; see `CleanValueCache`).
+    private let cache = CleanValueCache()
     private let output: ByteSink
     private let diagnostics: (String) -> Void
     private let clock: () -> UInt64
@@ -225,7 +227,7 @@ package final class ScanRunner {
     }
 
     private func analyze(_ exchange: Exchange) {
-        let analysis = analyzer.analyze(exchange)
+        let analysis = analyzer.analyze(exchange, cache: cache)
         _ = options.learner?.observe(exchange, analysis: analysis)
         let index = summary.requests
         summary.requests += 1

@@ -83,13 +83,21 @@ final class AnalysisPipeline: @unchecked Sendable {
     }
 
     private func work() {
+        // Each worker remembers the header values it found clean (see `CleanValueCache`); bounded, never shared.
+        let cache = CleanValueCache()
+        var reported = (lookups: 0, hits: 0)
         while let job = queue.take() {
             metrics.queueDepth.record(queue.depth)
             let start = DispatchTime.now().uptimeNanoseconds
             let (exchange, provenance) = identity.identify(job.request, peerAddress: job.peerAddress, peerPort: job.peerPort,
                                                            anomalies: job.anomalies, receivedAt: job.receivedAt)
             recent.record(RecentCopies.copy(of: exchange, request: job.request, peerAddress: job.peerAddress, provenance: provenance))
-            let analysis = analyzer.analyze(exchange)
+            let analysis = analyzer.analyze(exchange, cache: cache)
+            if cache.lookups > reported.lookups {
+                metrics.cleanValueLookups.increment(by: Int64(cache.lookups - reported.lookups))
+                metrics.cleanValueHits.increment(by: Int64(cache.hits - reported.hits))
+                reported = (cache.lookups, cache.hits)
+            }
             metrics.analysisDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             for anomaly in analysis.anomalies { metrics.anomaly(anomaly.kind) }
             // Attacks are recorded as such; a clean request may still deviate from the learned API model.

@@ -8,6 +8,9 @@ public final class NodeMetrics: Sendable {
     let receivedBytes: Counter
     let dropped: Counter
     let analysed: Counter
+    /// Header values the analysis workers looked up in their clean-value caches, and those found there.
+    let cleanValueLookups: Counter
+    let cleanValueHits: Counter
     let rejectedConnections: Counter
     let queueDepth: Gauge
     let connections: Gauge
@@ -30,6 +33,8 @@ public final class NodeMetrics: Sendable {
         receivedBytes = Counter(label: "mirrorguard_received_bytes_total", factory: factory)
         dropped = Counter(label: "mirrorguard_requests_dropped_total", factory: factory)
         analysed = Counter(label: "mirrorguard_requests_analyzed_total", factory: factory)
+        cleanValueLookups = Counter(label: "mirrorguard_clean_value_cache_lookups_total", factory: factory)
+        cleanValueHits = Counter(label: "mirrorguard_clean_value_cache_hits_total", factory: factory)
         rejectedConnections = Counter(label: "mirrorguard_connections_rejected_total", factory: factory)
         queueDepth = Gauge(label: "mirrorguard_queue_depth", factory: factory)
         connections = Gauge(label: "mirrorguard_connections", factory: factory)

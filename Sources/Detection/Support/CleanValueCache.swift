@@ -1,0 +1,119 @@
+import MirrorGuardCore
+
+/// Header values the detectors found nothing in, remembered so that the same bytes under the same field name and
+/// host are not inspected again. Mirrored traffic repeats its header values: a client sends the same `User-Agent`,
+/// `Accept-Language`, `Referer` and `Origin` with every request, and the detectors spend a quarter of a benign
+/// request's time on the `User-Agent` alone.
+///
+/// Sound because a detector is a pure function of the point (name, part, decoders, role), its value and the
+/// request's host (`PointDetector` keeps no state between calls): an entry matches only when the field name, the
+/// host and the value are all equal byte for byte. The hash only picks the slot; a crafted collision evicts an
+/// entry at most, it never matches one. Only values without hits are kept, and the entries belong to one detector
+/// set: handed to an analyser with other detectors enabled, the cache empties itself first.
+///
+/// Bounded: `capacity` slots, each holding at most one value of at most `maxValueBytes` bytes; a new value replaces
+/// the one in its slot. Not thread-safe: each analysis worker owns one.
+public final class CleanValueCache {
+    /// Slots (a power of two).
+    public let capacity: Int
+    /// Longest value kept; longer ones are inspected every time.
+    public let maxValueBytes: Int
+    /// Values looked up (header values eligible for the cache).
+    public private(set) var lookups = 0
+    /// Lookups that found the value: its detectors were skipped.
+    public private(set) var hits = 0
+    /// Values stored after the detectors found nothing in them.
+    public private(set) var stores = 0
+
+    private struct Entry {
+        var hash: UInt64
+        var name: String
+        var host: [UInt8]
+        var value: [UInt8]
+    }
+
+    private var slots: [Entry?]
+    /// The detector set the entries were found clean by.
+    private var detectors: UInt64?
+
+    /// Creates an empty cache. `capacity` is rounded up to a power of two within 1...65,536 slots; memory stays
+    /// below `capacity × (maxValueBytes + name + host)` bytes.
+    public init(capacity: Int = 4096, maxValueBytes: Int = 1024) {
+        var slots = 1
+        while slots < min(max(capacity, 1), 1 << 16) { slots <<= 1 }
+        self.capacity = slots
+        self.maxValueBytes = max(maxValueBytes, 0)
+        self.slots = Array(repeating: nil, count: slots)
+    }
+
+    /// Entries held now.
+    public var count: Int { slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
+    /// Whether a value of `point` is looked up here: a header value under its own field name, as sent.
+    static func isEligible(_ point: inout Point, _ value: UnsafeBufferPointer<UInt8>, maxValueBytes: Int) -> Bool {
+        guard point.location == .header, point.role == .value, value.count <= maxValueBytes, point.decoders.isEmpty,
+              case .none = point.lazyName.tail else { return false }
+        return true
+    }
+
+    /// Empties the cache when `detectors` differs from the set its entries were found clean by.
+    func use(detectors bits: UInt64) {
+        guard detectors != bits else { return }
+        if detectors != nil { for index in slots.indices { slots[index] = nil } }
+        detectors = bits
+    }
+
+    /// The host's share of the slot hash, computed once per exchange.
+    static func hostHash(_ host: [UInt8]) -> UInt64 {
+        host.withUnsafeBufferPointer { mix($0, seed: 0) }
+    }
+
+    /// The slot hash of a value under a field name and host hash (`hostHash`).
+    static func hash(name: String, value: UnsafeBufferPointer<UInt8>, hostHash: UInt64) -> UInt64 {
+        var name = name
+        let nameHash = name.withUTF8 { mix($0, seed: hostHash) }
+        return mix(value, seed: nameHash)
+    }
+
+    /// Eight bytes per step, multiplied and folded: spreads values that share a prefix and a length.
+    static func mix(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var hash = (seed ^ UInt64(bytes.count)) &* multiplier
+        guard let base = bytes.baseAddress else { return hash }
+        var index = 0
+        while index + 8 <= bytes.count {
+            hash = (hash ^ UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) &* multiplier
+            hash ^= hash >> 29
+            index += 8
+        }
+        var last: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            last |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        hash = (hash ^ last) &* multiplier
+        return hash ^ (hash >> 32)
+    }
+
+    /// True when `value` under `name` and `host` was found clean.
+    func contains(hash: UInt64, name: String, host: [UInt8], value: UnsafeBufferPointer<UInt8>) -> Bool {
+        lookups += 1
+        guard let entry = slots[Int(truncatingIfNeeded: hash) & (capacity - 1)], entry.hash == hash, entry.value.count == value.count,
+              entry.name == name, entry.host == host else { return false }
+        let equal = entry.value.withUnsafeBufferPointer { stored in
+            for index in 0..<stored.count where stored[index] != value[index] { return false }
+            return true
+        }
+        if equal { hits += 1 }
+        return equal
+    }
+
+    /// Remembers that `value` under `name` and `host` has no hits.
+    func store(hash: UInt64, name: String, host: [UInt8], value: [UInt8]) {
+        guard value.count <= maxValueBytes else { return }
+        slots[Int(truncatingIfNeeded: hash) & (capacity - 1)] = Entry(hash: hash, name: name, host: host, value: value)
+        stores += 1
+    }
+}
