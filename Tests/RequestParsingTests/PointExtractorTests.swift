@@ -176,6 +176,23 @@ struct PointExtractorTests {
         #expect(value(extracted, "body.graphql.arguments.filter") == "x")
     }
 
+    @Test("a quoted GraphQL key is found wherever it stands, never inside another key or unquoted")
+    func quotedKeys() {
+        let rows: [(String, Bool)] = [
+            (#"{"query":"{ a }"}"#, true), (#"{"qty":1,"quick":2,"query":"{ a }"}"#, true), (#"{"myquery":"x"}"#, false),
+            (#"{"query2":"x"}"#, false), (#"{query: 1}"#, false), (#""query""#, true), (#"query""#, false), (#""quer"#, false),
+            (#"{"a":"q","b":"query"}"#, true), (String(repeating: #"{"q":"qq"},"#, count: 40) + #""query""#, true), ("", false),
+        ]
+        for (text, expected) in rows {
+            let found = Array(text.utf8).withUnsafeBufferPointer { GraphQLExtractor.containsQuotedKey($0, "query") }
+            #expect(found == expected, "\(text)")
+        }
+        // Only a body with GraphQL's keys (or sent to a GraphQL path) is read as GraphQL.
+        #expect(GraphQLExtractor.isGraphQLJSON(bytes(#"{"query":"{ a }","variables":{}}"#), path: Array("/api".utf8)[...]))
+        #expect(!GraphQLExtractor.isGraphQLJSON(bytes(#"{"query":"red shoes","page":2}"#), path: Array("/api".utf8)[...]))
+        #expect(GraphQLExtractor.isGraphQLJSON(bytes(#" {"query":"{ a }"}"#), path: Array("/graphql".utf8)[...]))
+    }
+
     @Test("JWT in Authorization and in cookies; Basic credentials")
     func tokens() {
         // {"alg":"none","typ":"JWT"} . {"sub":"admin' --","roles":["a"]}

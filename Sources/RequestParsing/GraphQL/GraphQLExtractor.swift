@@ -9,11 +9,28 @@ enum GraphQLExtractor {
         var index = 0
         while index < body.count && ASCII.isWhitespace(body[index]) { index += 1 }
         guard index < body.count, body[index] == ASCII.leftBrace else { return false }
-        let head = body[index..<min(body.count, index + 512)]
-        let mentionsQuery = Bytes.firstRange(of: Array("\"query\"".utf8), in: Array(head)) != nil
-        guard mentionsQuery else { return false }
-        return containsIgnoringCase(path, "graphql") || Bytes.firstRange(of: Array("\"variables\"".utf8), in: body) != nil
-            || Bytes.firstRange(of: Array("\"operationName\"".utf8), in: body) != nil
+        return body.withUnsafeBufferPointer { bytes in
+            guard containsQuotedKey(UnsafeBufferPointer(rebasing: bytes[index..<min(bytes.count, index + 512)]), "query") else { return false }
+            return containsIgnoringCase(path, "graphql") || containsQuotedKey(bytes, "variables") || containsQuotedKey(bytes, "operationName")
+        }
+    }
+
+    /// Whether `"key"` (quoted) occurs in `bytes`. The key's first letter is looked for eight bytes at a time — quotes
+    /// are everywhere in JSON, a given letter far less often — and the quoted key compared around each one found.
+    static func containsQuotedKey(_ bytes: UnsafeBufferPointer<UInt8>, _ key: StaticString) -> Bool {
+        let count = key.utf8CodeUnitCount
+        guard count > 0, bytes.count >= count + 2 else { return false }
+        let keyBytes = UnsafeBufferPointer(start: key.utf8Start, count: count)
+        var from = 1
+        while let found = ASCII.firstIndex(of: keyBytes[0], in: bytes, from: from), found + count < bytes.count {
+            if bytes[found - 1] == ASCII.quote && bytes[found + count] == ASCII.quote {
+                var offset = 1
+                while offset < count && bytes[found + offset] == keyBytes[offset] { offset += 1 }
+                if offset == count { return true }
+            }
+            from = found + 1
+        }
+        return false
     }
 
     /// Extracts a GraphQL request carried as JSON.

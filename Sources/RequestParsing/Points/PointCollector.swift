@@ -103,7 +103,7 @@ struct PointCollector {
         if traits.looksLikeJWT, JWTExtractor.extract(value, name: name() + "|jwt", location: location, decoders: decoders + [.jwt], into: &self) {
             return
         }
-        if traits.base64Alphabet, value.count >= 16, Base64Decoder.looksEncoded(value), let decoded = Base64Decoder.decode(value),
+        if traits.base64Alphabet, traits.base64Beyond, value.count >= 16, Base64Decoder.looksEncoded(value), let decoded = Base64Decoder.decode(value),
            Base64Decoder.isPrintableText(decoded) {
             add(name() + "|base64", decoded, location, decoders: decoders + [.base64])
         }
@@ -121,11 +121,15 @@ struct ValueTraits {
     var hasAmpersand = false
     var hasBackslash = false
     var base64Alphabet = true
+    /// A letter outside the hex digits, or `+`, `/`, `-`, `_`: without one, a base64-alphabet value is a hex or decimal
+    /// id, which `Base64Decoder.looksEncoded` refuses anyway.
+    var base64Beyond = false
     var looksLikeJSON = false
     var looksLikeXML = false
     var looksLikeJWT = false
 
-    // Byte classes: 1 percent, 2 ampersand, 4 backslash, 8 dot, 16 outside the base64 alphabet (and not '=').
+    // Byte classes: 1 percent, 2 ampersand, 4 backslash, 8 dot, 16 outside the base64 alphabet (and not '='),
+    // 32 inside it but not a hex digit.
     private static let classes: [UInt8] = (0...255).map { value in
         let byte = UInt8(value)
         var bits: UInt8 = 0
@@ -137,6 +141,7 @@ struct ValueTraits {
         default: break
         }
         if Base64Decoder.sextet(byte) == nil && byte != ASCII.equals { bits |= 16 }
+        if Base64Decoder.sextet(byte) != nil && ASCII.hexValue(byte) == nil { bits |= 32 }
         return bits
     }
 
@@ -151,6 +156,7 @@ struct ValueTraits {
         hasAmpersand = seen & 2 != 0
         hasBackslash = seen & 4 != 0
         base64Alphabet = seen & 16 == 0
+        base64Beyond = seen & 32 != 0
         guard let firstByte = value.first, let lastByte = value.last else { return }
         if firstByte == ASCII.leftBrace || firstByte == ASCII.leftBracket || firstByte == ASCII.lessThan || ASCII.isWhitespace(firstByte)
             || lastByte == ASCII.rightBrace || lastByte == ASCII.rightBracket || lastByte == ASCII.greaterThan {
