@@ -38,6 +38,36 @@ struct PathTraversalTableTests {
         }
     }
 
+    @Test("`0x2e` and `..2f` text is found in every position, as a byte-by-byte search finds it")
+    func hexSeparatorText() {
+        func reference(_ value: [UInt8]) -> Bool {
+            guard value.count >= 4 else { return false }
+            for index in 0..<(value.count - 3) {
+                let byte = value[index], next = value[index + 1], third = value[index + 2]
+                if (byte == 0x30 && next | 0x20 == 0x78 || byte == 0x2E && next == 0x2E) && (third == 0x32 || third == 0x35) { return true }
+            }
+            return false
+        }
+        // A fixed sequence over the bytes that matter and their neighbours, lengths 0…40: the word skip must not miss a
+        // start that straddles two words or sits in the tail.
+        let alphabet = Array("0xX.25a/7yY-".utf8)
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        var found = 0
+        for length in 0...40 {
+            for _ in 0..<150 {
+                var value: [UInt8] = []
+                for _ in 0..<length {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    value.append(alphabet[Int(state >> 33) % alphabet.count])
+                }
+                let expected = reference(value)
+                if expected { found += 1 }
+                value.withUnsafeBufferPointer { #expect(PathTraversalDetector.hasHexSeparatorText($0) == expected, "\(value)") }
+            }
+        }
+        #expect(found > 200)
+    }
+
     @Test("the tables are large enough to mean something")
     func tableSizes() {
         #expect(pathTraversalAttackRows.count >= 50)

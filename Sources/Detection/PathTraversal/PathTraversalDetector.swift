@@ -113,11 +113,34 @@ public struct PathTraversalDetector: PointDetector {
 
     /// `0x2e`, `0x2f`, `0x5c` or `..2f` written as text.
     static func hasHexSeparatorText(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        while index + 3 < value.count {
+        guard value.count >= 4, let base = value.baseAddress else { return false }
+        /// Whether one starts at `index` (`index + 3 < value.count`).
+        func startsAt(_ index: Int) -> Bool {
             let byte = value[index]
-            if byte == 0x30 && value[index + 1] | 0x20 == 0x78 && (value[index + 2] == 0x32 || value[index + 2] == 0x35) { return true }
-            if byte == ASCII.dot && value[index + 1] == ASCII.dot && (value[index + 2] == 0x32 || value[index + 2] == 0x35) { return true }
+            return (byte == 0x30 && value[index + 1] | 0x20 == 0x78 || byte == ASCII.dot && value[index + 1] == ASCII.dot)
+                && (value[index + 2] == 0x32 || value[index + 2] == 0x35)
+        }
+        // Each holds an `x`, `X` or `.` as its second byte: words of eight bytes without one are skipped whole, and only
+        // the starts around a word with one (the byte before it included) are checked.
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var checkedUpTo = 0
+        var word = 0
+        while word + 8 <= value.count {
+            let bytes = UnsafeRawPointer(base + word).loadUnaligned(as: UInt64.self)
+            let x = (bytes | 0x2020_2020_2020_2020) ^ (0x78 &* ones), dot = bytes ^ (0x2E &* ones)
+            if ((x &- ones) & ~x | (dot &- ones) & ~dot) & highs != 0 {
+                var index = max(word - 1, checkedUpTo)
+                while index < min(word + 8, value.count - 3) {
+                    if startsAt(index) { return true }
+                    index += 1
+                }
+                checkedUpTo = index
+            }
+            word += 8
+        }
+        var index = max(word - 1, checkedUpTo)
+        while index + 3 < value.count {
+            if startsAt(index) { return true }
             index += 1
         }
         return false
