@@ -89,6 +89,7 @@ struct NodeConfigurationTests {
         analysis:
           workers: 2
           disabled_detectors: [xss]
+          clean_value_cache: 0
         limits:
           max_body_bytes: 4096
         storage:
@@ -98,6 +99,7 @@ struct NodeConfigurationTests {
         #expect(configuration.trustedNetworks.networks.map(\.description) == ["10.0.0.0/8"])
         #expect(configuration.workers == 2)
         #expect(configuration.disabledDetectors == ["xss"])
+        #expect(configuration.cleanValueCacheEntries == 0 && NodeConfiguration().cleanValueCacheEntries == 4096)
         #expect(configuration.limits.maxBodyBytes == 4096)
         #expect(configuration.databasePath == "/tmp/x/mirrorguard.sqlite")
     }
@@ -107,6 +109,7 @@ struct NodeConfigurationTests {
         ("mirror:\n  lisen: \"1.2.3.4:5\"\n", "test.yaml:2:", "unknown key \"lisen\""),
         ("mirrors:\n  listen: x\n", "test.yaml:1:", "unknown section"),
         ("analysis:\n  workers: -1\n", "test.yaml:2:", "analysis.workers"),
+        ("analysis:\n  clean_value_cache: 100000\n", "test.yaml:2:", "analysis.clean_value_cache"),
         ("mirror: [1, 2\n", "test.yaml", "YAML"),
     ])
     func errors(yaml: String, location: String, mention: String) {

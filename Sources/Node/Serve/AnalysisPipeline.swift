@@ -28,6 +28,8 @@ public struct PipelineCounts: Sendable, Hashable {
 final class AnalysisPipeline: @unchecked Sendable {
     private let queue: BoundedQueue<MirrorJob>
     private let analyzer: Analyzer
+    /// Slots of each worker's clean-value cache; 0 means none.
+    private let cacheEntries: Int
     private let identity: MirrorIdentity
     private let writer: EventWriter
     private let metrics: NodeMetrics
@@ -39,9 +41,10 @@ final class AnalysisPipeline: @unchecked Sendable {
     private var counts = PipelineCounts()
     private let finished = DispatchGroup()
 
-    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, identity: MirrorIdentity, writer: EventWriter,
+    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, cacheEntries: Int = 4096, identity: MirrorIdentity, writer: EventWriter,
          metrics: NodeMetrics, discovery: APIDiscovery?) {
         self.discovery = discovery
+        self.cacheEntries = cacheEntries
         self.queue = BoundedQueue(capacity: capacity)
         self.analyzer = analyzer
         self.identity = identity
@@ -84,7 +87,7 @@ final class AnalysisPipeline: @unchecked Sendable {
 
     private func work() {
         // Each worker remembers the header values it found clean (see `CleanValueCache`); bounded, never shared.
-        let cache = CleanValueCache()
+        let cache = cacheEntries > 0 ? CleanValueCache(capacity: cacheEntries) : nil
         var reported = (lookups: 0, hits: 0)
         while let job = queue.take() {
             metrics.queueDepth.record(queue.depth)
@@ -93,7 +96,7 @@ final class AnalysisPipeline: @unchecked Sendable {
                                                            anomalies: job.anomalies, receivedAt: job.receivedAt)
             recent.record(RecentCopies.copy(of: exchange, request: job.request, peerAddress: job.peerAddress, provenance: provenance))
             let analysis = analyzer.analyze(exchange, cache: cache)
-            if cache.lookups > reported.lookups {
+            if let cache, cache.lookups > reported.lookups {
                 metrics.cleanValueLookups.increment(by: Int64(cache.lookups - reported.lookups))
                 metrics.cleanValueHits.increment(by: Int64(cache.hits - reported.hits))
                 reported = (cache.lookups, cache.hits)

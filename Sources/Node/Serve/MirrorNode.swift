@@ -106,6 +106,7 @@ public final class MirrorNode: @unchecked Sendable {
         }
         let workers = configuration.workers == 0 ? ProcessInfo.processInfo.activeProcessorCount : configuration.workers
         let pipeline = AnalysisPipeline(capacity: configuration.queueSize, workers: workers, analyzer: analyzer,
+                                        cacheEntries: configuration.cleanValueCacheEntries,
                                         identity: MirrorIdentity(trusted: configuration.trustedNetworks), writer: writer, metrics: metrics,
                                         discovery: discovery)
         self.pipeline = pipeline
