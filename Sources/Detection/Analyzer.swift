@@ -97,12 +97,12 @@ public struct Analyzer: Sendable {
                             seen[seenCount] = (fingerprint, index)
                             seenCount += 1
                         }
-                        // A header value found clean before, under the same name and host, is skipped.
-                        var cacheHash: UInt64? = nil
-                        if !duplicate, let cache, CleanValueCache.isEligible(&points[index], value, maxValueBytes: cache.maxValueBytes) {
-                            let hash = CleanValueCache.hash(name: points[index].lazyName.prefix, value: value, hostHash: hostHash)
-                            if cache.contains(hash: hash, name: points[index].lazyName.prefix, host: context.host, value: value) { return }
-                            cacheHash = hash
+                        // A header or path value found clean before, under the same name and host, is skipped.
+                        var cached: (hash: UInt64, index: Int)? = nil
+                        if !duplicate, let cache, let nameIndex = CleanValueCache.nameIndex(of: &points[index], value, maxValueBytes: cache.maxValueBytes) {
+                            let hash = CleanValueCache.hash(name: points[index].lazyName.prefix, index: nameIndex, value: value, hostHash: hostHash)
+                            if cache.contains(hash: hash, name: points[index].lazyName.prefix, index: nameIndex, host: context.host, value: value) { return }
+                            cached = (hash, nameIndex)
                         }
                         let profile = ValueProfile(value, fingerprint: fingerprint)
                         run.value = value
@@ -118,8 +118,9 @@ public struct Analyzer: Sendable {
                                 Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
                             }
                             run.hits.removeAll(keepingCapacity: true)
-                        } else if let cache, let cacheHash {
-                            cache.store(hash: cacheHash, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
+                        } else if let cache, let cached {
+                            cache.store(hash: cached.hash, name: points[index].lazyName.prefix, index: cached.index, host: context.host,
+                                        value: points[index].value)
                         }
                         if !run.timings.isEmpty {
                             for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }

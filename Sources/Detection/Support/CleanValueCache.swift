@@ -1,13 +1,15 @@
 import MirrorGuardCore
 
-/// Header values the detectors found nothing in, remembered so that the same bytes under the same field name and
-/// host are not inspected again. Mirrored traffic repeats its header values: a client sends the same `User-Agent`,
-/// `Accept-Language`, `Referer` and `Origin` with every request, and the detectors spend a quarter of a benign
-/// request's time on the `User-Agent` alone.
+/// Header and path values the detectors found nothing in, remembered so that the same bytes under the same point
+/// name and host are not inspected again. Mirrored traffic repeats them: a client sends the same `User-Agent`,
+/// `Accept-Language`, `Referer` and `Origin` with every request, the same endpoints are called over and over, and
+/// the detectors spend a quarter of a benign request's time on the `User-Agent` alone.
 ///
 /// Sound because a detector is a pure function of the point (name, part, decoders, role), its value and the
-/// request's host (`PointDetector` keeps no state between calls): an entry matches only when the field name, the
-/// host and the value are all equal byte for byte. The hash only picks the slot; a crafted collision evicts an
+/// request's host (`PointDetector` keeps no state between calls): only values as sent (no decoder applied) under a
+/// name without a key tail are kept — a header under its common field name (`header.user-agent`), the path
+/// (`path`) and its segments (`path[1]`) — whose name prefix also tells the part; an entry matches only when the
+/// name prefix, the index, the host and the value are all equal byte for byte. The hash only picks the slot; a crafted collision evicts an
 /// entry at most, it never matches one. Only values without hits are kept, and the entries belong to one detector
 /// set: handed to an analyser with other detectors enabled, the cache empties itself first.
 ///
@@ -18,21 +20,33 @@ public final class CleanValueCache {
     public let capacity: Int
     /// Longest value kept; longer ones are inspected every time.
     public let maxValueBytes: Int
-    /// Values looked up (header values eligible for the cache).
-    public private(set) var lookups = 0
+    // One owner at a time (see above): the stored properties skip Swift's run-time exclusivity checks, which cost more
+    // than a lookup that misses.
+    /// Values looked up (header and path values eligible for the cache).
+    @exclusivity(unchecked) public private(set) var lookups = 0
     /// Lookups that found the value: its detectors were skipped.
-    public private(set) var hits = 0
+    @exclusivity(unchecked) public private(set) var hits = 0
     /// Values stored after the detectors found nothing in them.
-    public private(set) var stores = 0
+    @exclusivity(unchecked) public private(set) var stores = 0
 
-    private struct Entry {
-        var hash: UInt64
-        var name: String
-        var host: [UInt8]
-        var value: [UInt8]
+    /// An object, so a lookup holds one reference to it rather than copying its three buffers.
+    private final class Entry {
+        let name: String
+        let index: Int
+        let host: [UInt8]
+        let value: [UInt8]
+
+        init(name: String, index: Int, host: [UInt8], value: [UInt8]) {
+            self.name = name
+            self.index = index
+            self.host = host
+            self.value = value
+        }
     }
 
-    private var slots: [Entry?]
+    @exclusivity(unchecked) private var slots: [Entry?]
+    /// Each slot's hash (0 when empty; stored hashes are never 0): a lookup that misses reads only this.
+    @exclusivity(unchecked) private var hashes: [UInt64]
     /// The detector set the entries were found clean by.
     private var detectors: UInt64?
 
@@ -44,22 +58,33 @@ public final class CleanValueCache {
         self.capacity = slots
         self.maxValueBytes = max(maxValueBytes, 0)
         self.slots = Array(repeating: nil, count: slots)
+        self.hashes = Array(repeating: 0, count: slots)
     }
 
     /// Entries held now.
     public var count: Int { slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
-    /// Whether a value of `point` is looked up here: a header value under its own field name, as sent.
-    static func isEligible(_ point: inout Point, _ value: UnsafeBufferPointer<UInt8>, maxValueBytes: Int) -> Bool {
-        guard point.location == .header, point.role == .value, value.count <= maxValueBytes, point.decoders.isEmpty,
-              case .none = point.lazyName.tail else { return false }
-        return true
+    /// Whether a value of `point` is looked up here — a header value under its common field name, the path or a path
+    /// segment, as sent, within `maxValueBytes` — and if so the index that completes its name prefix (-1 for none).
+    static func nameIndex(of point: inout Point, _ value: UnsafeBufferPointer<UInt8>, maxValueBytes: Int) -> Int? {
+        guard point.location == .header || point.location == .path, point.role == .value, value.count <= maxValueBytes,
+              point.decoders.isEmpty else { return nil }
+        switch point.lazyName.tail {
+        case .none: return -1
+        case let .index(index) where point.location == .path: return index
+        default: return nil
+        }
     }
 
     /// Empties the cache when `detectors` differs from the set its entries were found clean by.
     func use(detectors bits: UInt64) {
         guard detectors != bits else { return }
-        if detectors != nil { for index in slots.indices { slots[index] = nil } }
+        if detectors != nil {
+            for index in slots.indices {
+                slots[index] = nil
+                hashes[index] = 0
+            }
+        }
         detectors = bits
     }
 
@@ -68,11 +93,11 @@ public final class CleanValueCache {
         host.withUnsafeBufferPointer { mix($0, seed: 0) }
     }
 
-    /// The slot hash of a value under a field name and host hash (`hostHash`).
-    static func hash(name: String, value: UnsafeBufferPointer<UInt8>, hostHash: UInt64) -> UInt64 {
+    /// The slot hash of a value under a name (prefix and index) and host hash (`hostHash`); never 0.
+    static func hash(name: String, index: Int, value: UnsafeBufferPointer<UInt8>, hostHash: UInt64) -> UInt64 {
         var name = name
-        let nameHash = name.withUTF8 { mix($0, seed: hostHash) }
-        return mix(value, seed: nameHash)
+        let nameHash = name.withUTF8 { mix($0, seed: hostHash ^ UInt64(bitPattern: Int64(index))) }
+        return mix(value, seed: nameHash) | 1
     }
 
     /// Eight bytes per step, multiplied and folded: spreads values that share a prefix and a length.
@@ -97,11 +122,12 @@ public final class CleanValueCache {
         return hash ^ (hash >> 32)
     }
 
-    /// True when `value` under `name` and `host` was found clean.
-    func contains(hash: UInt64, name: String, host: [UInt8], value: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when `value` under `name`, `index` and `host` was found clean.
+    func contains(hash: UInt64, name: String, index: Int, host: [UInt8], value: UnsafeBufferPointer<UInt8>) -> Bool {
         lookups += 1
-        guard let entry = slots[Int(truncatingIfNeeded: hash) & (capacity - 1)], entry.hash == hash, entry.value.count == value.count,
-              entry.name == name, entry.host == host else { return false }
+        let slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
+        guard hashes[slot] == hash, let entry = slots[slot], entry.value.count == value.count,
+              entry.index == index, entry.name == name, entry.host == host else { return false }
         let equal = entry.value.withUnsafeBufferPointer { stored in
             for index in 0..<stored.count where stored[index] != value[index] { return false }
             return true
@@ -110,10 +136,12 @@ public final class CleanValueCache {
         return equal
     }
 
-    /// Remembers that `value` under `name` and `host` has no hits.
-    func store(hash: UInt64, name: String, host: [UInt8], value: [UInt8]) {
+    /// Remembers that `value` under `name`, `index` and `host` has no hits.
+    func store(hash: UInt64, name: String, index: Int, host: [UInt8], value: [UInt8]) {
         guard value.count <= maxValueBytes else { return }
-        slots[Int(truncatingIfNeeded: hash) & (capacity - 1)] = Entry(hash: hash, name: name, host: host, value: value)
+        let slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
+        slots[slot] = Entry(name: name, index: index, host: host, value: value)
+        hashes[slot] = hash
         stores += 1
     }
 }
