@@ -24,14 +24,15 @@ public struct HeaderField: Sendable, Hashable {
     @inlinable
     public func hasName(_ other: String) -> Bool {
         guard name.utf8.count == other.utf8.count else { return false }
-        // Contiguous UTF-8 compared in place (native strings; others are made contiguous once).
-        var lhs = name, rhs = other
-        return lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
+        // Contiguous UTF-8 compared in place (no copy of either string); others byte by byte.
+        let compared: Bool?? = name.utf8.withContiguousStorageIfAvailable { left in
+            other.utf8.withContiguousStorageIfAvailable { right in
                 for index in 0..<left.count where ASCII.lower(left[index]) != ASCII.lower(right[index]) { return false }
                 return true
             }
         }
+        if let compared = compared ?? nil { return compared }
+        return zip(name.utf8, other.utf8).allSatisfy { ASCII.lower($0) == ASCII.lower($1) }
     }
 }
 

@@ -132,6 +132,46 @@ struct SQLInjectionTests {
         #expect(time.reason.contains("time-based"))
     }
 
+    @Test("prose skips the recognisers only when no context could read it as SQL")
+    func proseShortcut() {
+        // Words drawn from SQL's vocabulary and from prose, numbers glued to words, blanks of every kind: whenever the
+        // shortcut says "no SQL here", the recognisers, run in every context, must agree.
+        let words = ["red", "dress", "or", "OR", "and", "union", "select", "1", "2", "5pm", "1or2", "x1", "sleep", "between", "like",
+                     "true", "null", "is", "not", "order", "by", "Jane", "Paix", "rue", "de", "la", "12", "inch", "version", "user",
+                     "1 or 1", "0 union select 1", "2 or true", "1 or 2 between 1 and 3"]
+        let blanks = [" ", "  ", "\t", "\n", "\r\n"]
+        var state: UInt64 = 0x853C_49E6_748F_EA9B
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        var skipped = 0, attacks = 0
+        for _ in 0..<4000 {
+            var text = ""
+            for position in 0..<(1 + next(5)) {
+                if position > 0 { text += blanks[next(blanks.count)] }
+                text += words[next(words.count)]
+            }
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { value in
+                let profile = ValueProfile(value)
+                let full = detector.recognizeInEveryContext(value, profile: profile)
+                if full != nil { attacks += 1 }
+                if detector.isWordsWithoutSQL(value) {
+                    skipped += 1
+                    #expect(full == nil, "\(text) is SQL in some context")
+                }
+                #expect((detector.recognize(value, profile: profile) == nil) == (full == nil), "\(text)")
+            }
+        }
+        // Both kinds occur, so the comparison means something.
+        #expect(skipped > 300 && attacks > 100, "\(skipped) skipped, \(attacks) attacks")
+        // Symbols never take the shortcut, whatever the words: `@@version` alone probes the server.
+        for text in ["@@version", "red-dress", "x.y", "a_b", "1#", "o'neill"] {
+            #expect(!Array(text.utf8).withUnsafeBufferPointer { detector.isWordsWithoutSQL($0) }, "\(text)")
+        }
+    }
+
     @Test("the tables are large enough to mean something")
     func tableSizes() {
         #expect(sqlAttackRows.count >= 100)

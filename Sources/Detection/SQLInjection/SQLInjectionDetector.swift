@@ -39,6 +39,35 @@ public struct SQLInjectionDetector: PointDetector {
 
     /// The first context in which the value is an injection, if any.
     func recognize(_ value: UnsafeBufferPointer<UInt8>, profile: ValueProfile) -> SQLVerdict? {
+        if isWordsWithoutSQL(value) { return nil }
+        return recognizeInEveryContext(value, profile: profile)
+    }
+
+    /// Letters, digits and blanks only, and no run of letters an SQL word (`red dress`, `12 Rue de la Paix`): no quote to
+    /// break out of, no operator, comment or variable, and no keyword — nothing any context reads as injected SQL, so
+    /// prose skips the recognisers. Letters are read in runs split at every other byte, so a keyword the lexer would
+    /// see inside an identifier is seen here too (`1or2` shows `or`).
+    func isWordsWithoutSQL(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        var wordStart = -1
+        while index <= value.count {
+            let byte: UInt8 = index < value.count ? value[index] : ASCII.space
+            if ASCII.isLetter(byte) {
+                if wordStart < 0 { wordStart = index }
+            } else {
+                guard ASCII.isDigit(byte) || byte == ASCII.space || byte == ASCII.tab || byte == ASCII.lf || byte == ASCII.cr else { return false }
+                if wordStart >= 0 {
+                    if vocabulary.keyword(value, wordStart..<index) != .none { return false }
+                    wordStart = -1
+                }
+            }
+            index += 1
+        }
+        return true
+    }
+
+    /// `recognize` without the prose shortcut.
+    func recognizeInEveryContext(_ value: UnsafeBufferPointer<UInt8>, profile: ValueProfile) -> SQLVerdict? {
         if profile.hasAny(.apostrophe), let verdict = recognizeQuoted(value, context: .singleQuote) { return verdict }
         if profile.hasAny(.quote), let verdict = recognizeQuoted(value, context: .doubleQuote) { return verdict }
         if let verdict = recognize(value, context: .numeric, breakout: 0) { return verdict }
