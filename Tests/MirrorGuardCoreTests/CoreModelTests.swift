@@ -16,6 +16,17 @@ struct CoreModelTests {
         #expect(headers.count == 1)
     }
 
+    @Test("a field name matches a lowercase literal ignoring case, as it matches the same name as a string", arguments: [
+        "Cookie", "COOKIE", "cookie", "coOkIe", "cookies", "cooki", "cookie ", "Cöokie", "", "Content-Length", "content-lengtH",
+        "Content_Length", "cookie\u{0}", "Set-Cookie",
+    ])
+    func fieldNameLiteral(_ name: String) {
+        let field = HeaderField(name: name, value: "x")
+        #expect(field.hasName(lowercase: "cookie") == field.hasName("cookie"))
+        #expect(field.hasName(lowercase: "content-length") == field.hasName("content-length"))
+        #expect(field.hasName(lowercase: "cookie") == (name.lowercased() == "cookie"))
+    }
+
     @Test("UTF-8 validation rejects overlongs, surrogates and truncation", arguments: [
         ([0x41, 0xC3, 0xA9], true),
         ([0xF0, 0x9F, 0x98, 0x80], true),

@@ -23,8 +23,8 @@ struct Framing {
         var transferEncodings: [[UInt8]] = []
         var contentLengths: [[UInt8]] = []
         for field in headers {
-            if field.hasName("transfer-encoding") { transferEncodings.append(field.value) }
-            else if field.hasName("content-length") { contentLengths.append(field.value) }
+            if field.hasName(lowercase: "transfer-encoding") { transferEncodings.append(field.value) }
+            else if field.hasName(lowercase: "content-length") { contentLengths.append(field.value) }
         }
         let lengths = parseContentLengths(contentLengths, anomalies: &anomalies, offset: offset)
 

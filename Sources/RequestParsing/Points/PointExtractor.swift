@@ -88,18 +88,18 @@ public struct PointExtractor: Sendable {
         // Distinct token names (the common head) name their points one to one: each field goes straight to the
         // collector. Repeated, empty or overlong names are numbered and bounded below.
         if Self.namesAreDistinctTokens(headers, limit: limits.maxNameSegmentBytes) {
-            for field in headers where !field.hasName("cookie") {
+            for field in headers where !field.hasName(lowercase: "cookie") {
                 let name = HeaderPointNames.name(for: field.name, prefix: prefix, limit: limits.maxNameSegmentBytes)
                 guard collector.add(name, field.value, location) else { return }
-                if location == .header, field.hasName("authorization") { extractCredentials(name.string, field.value, into: &collector) }
+                if location == .header, field.hasName(lowercase: "authorization") { extractCredentials(name.string, field.value, into: &collector) }
             }
             return
         }
         var values: [NamedValue] = []
         values.reserveCapacity(headers.count)
         var authorization: [Int] = []
-        for field in headers where !field.hasName("cookie") {
-            if location == .header, field.hasName("authorization") { authorization.append(values.count) }
+        for field in headers where !field.hasName(lowercase: "cookie") {
+            if location == .header, field.hasName(lowercase: "authorization") { authorization.append(values.count) }
             values.append(NamedValue(name: HeaderPointNames.name(for: field.name, prefix: prefix, limit: limits.maxNameSegmentBytes), value: field.value))
         }
         values.makeNamesUnique()
@@ -144,7 +144,7 @@ public struct PointExtractor: Sendable {
     private func extractCookies(_ headers: HeaderFields, into collector: inout PointCollector) {
         var values: [NamedValue] = []
         values.reserveCapacity(16)
-        for field in headers where field.hasName("cookie") {
+        for field in headers where field.hasName(lowercase: "cookie") {
             var position = field.value.startIndex
             while position < field.value.endIndex {
                 var end = position
