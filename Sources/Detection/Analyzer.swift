@@ -60,8 +60,8 @@ public struct Analyzer: Sendable {
         analyze(exchange, cache: nil)
     }
 
-    /// Analyses one exchange, skipping the detectors for header values `cache` holds as clean and adding the clean
-    /// ones it inspects. The hits are the same as without a cache (see `CleanValueCache`).
+    /// Analyses one exchange, skipping the detectors for header and path values `cache` holds as clean and adding
+    /// the clean ones it inspects. The hits are the same as without a cache (see `CleanValueCache`).
     public func analyze(_ exchange: Exchange, cache: CleanValueCache?) -> Analysis {
         var extracted = extractor.extract(exchange.request)
         let context = DetectionContext(exchange)

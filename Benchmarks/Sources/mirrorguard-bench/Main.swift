@@ -186,7 +186,7 @@ struct BenchmarkMain {
                 }
                 best = min(best, now() - start)
                 if let cache {
-                    cacheFigures = ", clean-value cache: \(cache.hits) of \(cache.lookups) header values found (\(format(100 * Double(cache.hits) / Double(max(cache.lookups, 1))))%)"
+                    cacheFigures = ", clean-value cache: \(cache.hits) of \(cache.lookups) header and path values found (\(format(100 * Double(cache.hits) / Double(max(cache.lookups, 1))))%)"
                 }
             }
             let seconds = Double(best) / 1e9

@@ -54,7 +54,7 @@ package struct ScanSummary: Sendable, Hashable {
 package final class ScanRunner {
     private let options: ScanOptions
     private let analyzer: Analyzer
-    /// Header values already found clean, so repeated ones skip the detectors (bounded; see `CleanValueCache`).
+    /// Header and path values already found clean, so repeated ones skip the detectors (bounded; see `CleanValueCache`).
     private let cache = CleanValueCache()
     private let output: ByteSink
     private let diagnostics: (String) -> Void

@@ -86,7 +86,7 @@ final class AnalysisPipeline: @unchecked Sendable {
     }
 
     private func work() {
-        // Each worker remembers the header values it found clean (see `CleanValueCache`); bounded, never shared.
+        // Each worker remembers the header and path values it found clean (see `CleanValueCache`); bounded, never shared.
         let cache = cacheEntries > 0 ? CleanValueCache(capacity: cacheEntries) : nil
         var reported = (lookups: 0, hits: 0)
         while let job = queue.take() {

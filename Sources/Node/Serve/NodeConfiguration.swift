@@ -25,7 +25,7 @@ public struct NodeConfiguration: Sendable {
     public var queueSize = 10_000
     /// Detectors switched off by id or class. Default none.
     public var disabledDetectors: [String] = []
-    /// Header values each analysis worker remembers as clean (`CleanValueCache` slots, ≤ 1 KiB each); 0 switches the
+    /// Header and path values each analysis worker remembers as clean (`CleanValueCache` slots, ≤ 1 KiB each); 0 switches the
     /// cache off. Default 4,096.
     public var cleanValueCacheEntries = 4096
     /// Parsing and extraction limits (see README "Limits").
@@ -122,7 +122,7 @@ extension NodeConfiguration {
         ("admin", "token", "bearer token for /api/v1 (empty: generated and stored in data_dir/admin-token)", { c, v in c.adminToken = v; return nil }),
         ("analysis", "workers", "analysis threads (0: one per core)", { c, v in int(v, 0...256).map { c.workers = $0; return nil } ?? "expected 0…256" }),
         ("analysis", "queue_size", "copies waiting for analysis before new ones are dropped", { c, v in int(v, 1...10_000_000).map { c.queueSize = $0; return nil } ?? "expected a positive integer" }),
-        ("analysis", "clean_value_cache", "header values each worker remembers as clean, so repeats skip the detectors (0 = off)", { c, v in
+        ("analysis", "clean_value_cache", "header and path values each worker remembers as clean, so repeats skip the detectors (0 = off)", { c, v in
             int(v, 0...65_536).map { c.cleanValueCacheEntries = $0; return nil } ?? "expected an integer from 0 to 65536"
         }),
         ("analysis", "disabled_detectors", "comma-separated detector ids or classes to switch off", { c, v in

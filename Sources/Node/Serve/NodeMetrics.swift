@@ -8,7 +8,7 @@ public final class NodeMetrics: Sendable {
     let receivedBytes: Counter
     let dropped: Counter
     let analysed: Counter
-    /// Header values the analysis workers looked up in their clean-value caches, and those found there.
+    /// Header and path values the analysis workers looked up in their clean-value caches, and those found there.
     let cleanValueLookups: Counter
     let cleanValueHits: Counter
     let rejectedConnections: Counter
