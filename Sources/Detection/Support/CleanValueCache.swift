@@ -9,13 +9,16 @@ import MirrorGuardCore
 /// request's host (`PointDetector` keeps no state between calls): only values as sent (no decoder applied) under a
 /// name without a key tail are kept — a header under its common field name (`header.user-agent`), the path
 /// (`path`) and its segments (`path[1]`) — whose name prefix also tells the part; an entry matches only when the
-/// name prefix, the index, the host and the value are all equal byte for byte. The hash only picks the slot; a crafted collision evicts an
-/// entry at most, it never matches one. Only values without hits are kept, and the entries belong to one detector
-/// set: handed to an analyser with other detectors enabled, the cache empties itself first.
+/// name prefix, the index, the host and the value are all equal byte for byte. The hash only picks the slot; a
+/// crafted collision evicts an entry at most, it never matches one. Only values without hits are kept, and the
+/// entries belong to one detector set: handed to an analyser with other detectors enabled, the cache empties itself
+/// first.
 ///
 /// Bounded: `capacity` slots, each holding at most one value of at most `maxValueBytes` bytes; a new value replaces
 /// the one in its slot. Not thread-safe: each analysis worker owns one.
 public final class CleanValueCache {
+    /// Slots of a cache made without a capacity (and of each serve worker's, unless configured).
+    public static let defaultCapacity = 4096
     /// Slots (a power of two).
     public let capacity: Int
     /// Longest value kept; longer ones are inspected every time.
@@ -52,7 +55,7 @@ public final class CleanValueCache {
 
     /// Creates an empty cache. `capacity` is rounded up to a power of two within 1...65,536 slots; memory stays
     /// below `capacity × (maxValueBytes + name + host)` bytes.
-    public init(capacity: Int = 4096, maxValueBytes: Int = 1024) {
+    public init(capacity: Int = CleanValueCache.defaultCapacity, maxValueBytes: Int = 1024) {
         var slots = 1
         while slots < min(max(capacity, 1), 1 << 16) { slots <<= 1 }
         self.capacity = slots

@@ -41,7 +41,7 @@ final class AnalysisPipeline: @unchecked Sendable {
     private var counts = PipelineCounts()
     private let finished = DispatchGroup()
 
-    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, cacheEntries: Int = 4096, identity: MirrorIdentity, writer: EventWriter,
+    init(capacity: Int, workers workerCount: Int, analyzer: Analyzer, cacheEntries: Int, identity: MirrorIdentity, writer: EventWriter,
          metrics: NodeMetrics, discovery: APIDiscovery?) {
         self.discovery = discovery
         self.cacheEntries = cacheEntries

@@ -27,7 +27,7 @@ public struct NodeConfiguration: Sendable {
     public var disabledDetectors: [String] = []
     /// Header and path values each analysis worker remembers as clean (`CleanValueCache` slots, ≤ 1 KiB each); 0 switches the
     /// cache off. Default 4,096.
-    public var cleanValueCacheEntries = 4096
+    public var cleanValueCacheEntries = CleanValueCache.defaultCapacity
     /// Parsing and extraction limits (see README "Limits").
     public var limits = ParsingLimits()
     /// Where the SQLite store and the admin token live. Default `./mirrorguard-data`.
