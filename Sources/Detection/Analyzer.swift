@@ -98,11 +98,10 @@ public struct Analyzer: Sendable {
                             seenCount += 1
                         }
                         // A header or path value found clean before, under the same name and host, is skipped.
-                        var cached: (hash: UInt64, index: Int)? = nil
-                        if !duplicate, let cache, let nameIndex = CleanValueCache.nameIndex(of: &points[index], value, maxValueBytes: cache.maxValueBytes) {
-                            let hash = CleanValueCache.hash(name: points[index].lazyName.prefix, index: nameIndex, value: value, hostHash: hostHash)
-                            if cache.contains(hash: hash, name: points[index].lazyName.prefix, index: nameIndex, host: context.host, value: value) { return }
-                            cached = (hash, nameIndex)
+                        var cached: CleanValueCache.Key? = nil
+                        if !duplicate, let key = cache?.key(of: &points[index], value, hostHash: hostHash) {
+                            if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { return }
+                            cached = key
                         }
                         let profile = ValueProfile(value, fingerprint: fingerprint)
                         run.value = value
@@ -118,9 +117,8 @@ public struct Analyzer: Sendable {
                                 Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
                             }
                             run.hits.removeAll(keepingCapacity: true)
-                        } else if let cache, let cached {
-                            cache.store(hash: cached.hash, name: points[index].lazyName.prefix, index: cached.index, host: context.host,
-                                        value: points[index].value)
+                        } else if let cached {
+                            cache?.store(cached, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
                         }
                         if !run.timings.isEmpty {
                             for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }

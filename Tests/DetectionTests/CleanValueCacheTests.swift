@@ -72,19 +72,19 @@ struct CleanValueCacheTests {
     func entriesCompareBytes() {
         let cache = CleanValueCache(capacity: 1)
         let stored = Array("Mozilla/5.0 (X11)".utf8)
-        cache.store(hash: 7, name: "header.user-agent", index: -1, host: Array("shop.test".utf8), value: stored)
-        cache.store(hash: 8, name: "path", index: 1, host: Array("shop.test".utf8), value: stored)
+        cache.store(.init(hash: 7, index: -1), name: "header.user-agent", host: Array("shop.test".utf8), value: stored)
+        cache.store(.init(hash: 8, index: 1), name: "path", host: Array("shop.test".utf8), value: stored)
         func found(_ name: String, _ host: String, _ value: String, hash: UInt64 = 7, index: Int = -1) -> Bool {
-            Array(value.utf8).withUnsafeBufferPointer { cache.contains(hash: hash, name: name, index: index, host: Array(host.utf8), value: $0) }
+            Array(value.utf8).withUnsafeBufferPointer { cache.contains(.init(hash: hash, index: index), name: name, host: Array(host.utf8), value: $0) }
         }
         #expect(!found("header.user-agent", "shop.test", "Mozilla/5.0 (X11)"))  // the path entry took the only slot
-        cache.store(hash: 7, name: "header.user-agent", index: -1, host: Array("shop.test".utf8), value: stored)
+        cache.store(.init(hash: 7, index: -1), name: "header.user-agent", host: Array("shop.test".utf8), value: stored)
         #expect(found("header.user-agent", "shop.test", "Mozilla/5.0 (X11)"))
         #expect(!found("header.user-agent", "shop.test", "Mozilla/5.0 (X1')"))
         #expect(!found("header.referer", "shop.test", "Mozilla/5.0 (X11)"))
         #expect(!found("header.user-agent", "shop.tesu", "Mozilla/5.0 (X11)"))
         #expect(!found("header.user-agent", "shop.test", "Mozilla/5.0 (X11)", index: 0))
-        cache.store(hash: 7, name: "path", index: 1, host: Array("shop.test".utf8), value: stored)
+        cache.store(.init(hash: 7, index: 1), name: "path", host: Array("shop.test".utf8), value: stored)
         #expect(found("path", "shop.test", "Mozilla/5.0 (X11)", index: 1))
         #expect(!found("path", "shop.test", "Mozilla/5.0 (X11)", index: 2))
         #expect(cache.hits == 2 && cache.lookups == 8)

@@ -67,16 +67,24 @@ public final class CleanValueCache {
     /// Entries held now.
     public var count: Int { slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
-    /// Whether a value of `point` is looked up here — a header value under its common field name, the path or a path
-    /// segment, as sent, within `maxValueBytes` — and if so the index that completes its name prefix (-1 for none).
-    static func nameIndex(of point: inout Point, _ value: UnsafeBufferPointer<UInt8>, maxValueBytes: Int) -> Int? {
+    /// Where a value is looked up: its slot hash and the index that completes its name prefix (-1 for none).
+    struct Key {
+        let hash: UInt64
+        let index: Int
+    }
+
+    /// The key of a value of `point`, or nil when it is not looked up here: only a header value under its common field
+    /// name, the path or a path segment, as sent, within `maxValueBytes`.
+    func key(of point: inout Point, _ value: UnsafeBufferPointer<UInt8>, hostHash: UInt64) -> Key? {
         guard point.location == .header || point.location == .path, point.role == .value, value.count <= maxValueBytes,
               point.decoders.isEmpty else { return nil }
+        let index: Int
         switch point.lazyName.tail {
-        case .none: return -1
-        case let .index(index) where point.location == .path: return index
+        case .none: index = -1
+        case let .index(position) where point.location == .path: index = position
         default: return nil
         }
+        return Key(hash: Self.hash(name: point.lazyName.prefix, index: index, value: value, hostHash: hostHash), index: index)
     }
 
     /// Empties the cache when `detectors` differs from the set its entries were found clean by.
@@ -125,12 +133,12 @@ public final class CleanValueCache {
         return hash ^ (hash >> 32)
     }
 
-    /// True when `value` under `name`, `index` and `host` was found clean.
-    func contains(hash: UInt64, name: String, index: Int, host: [UInt8], value: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when `value` under `name` (with the key's index) and `host` was found clean.
+    func contains(_ key: Key, name: String, host: [UInt8], value: UnsafeBufferPointer<UInt8>) -> Bool {
         lookups += 1
-        let slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
-        guard hashes[slot] == hash, let entry = slots[slot], entry.value.count == value.count,
-              entry.index == index, entry.name == name, entry.host == host else { return false }
+        let slot = Int(truncatingIfNeeded: key.hash) & (capacity - 1)
+        guard hashes[slot] == key.hash, let entry = slots[slot], entry.value.count == value.count,
+              entry.index == key.index, entry.name == name, entry.host == host else { return false }
         let equal = entry.value.withUnsafeBufferPointer { stored in
             for index in 0..<stored.count where stored[index] != value[index] { return false }
             return true
@@ -139,12 +147,12 @@ public final class CleanValueCache {
         return equal
     }
 
-    /// Remembers that `value` under `name`, `index` and `host` has no hits.
-    func store(hash: UInt64, name: String, index: Int, host: [UInt8], value: [UInt8]) {
+    /// Remembers that `value` under `name` (with the key's index) and `host` has no hits.
+    func store(_ key: Key, name: String, host: [UInt8], value: [UInt8]) {
         guard value.count <= maxValueBytes else { return }
-        let slot = Int(truncatingIfNeeded: hash) & (capacity - 1)
-        slots[slot] = Entry(name: name, index: index, host: host, value: value)
-        hashes[slot] = hash
+        let slot = Int(truncatingIfNeeded: key.hash) & (capacity - 1)
+        slots[slot] = Entry(name: name, index: key.index, host: host, value: value)
+        hashes[slot] = key.hash
         stores += 1
     }
 }
