@@ -142,15 +142,22 @@ public enum ASCII {
         return false
     }
 
+    /// Whether any of the eight bytes of `word` equals `byte`. May answer true for a word without it (a borrow from a
+    /// matching byte can mark the next one), never false for a word with it: callers check the word byte by byte.
+    @inlinable @inline(__always)
+    public static func mayHoldByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let zeroed = word ^ (UInt64(byte) &* ones)
+        return (zeroed &- ones) & ~zeroed & 0x8080_8080_8080_8080 != 0
+    }
+
     /// The first index at or after `start` holding `target`: eight bytes compared per step, then the word that holds
     /// it byte by byte.
     public static func firstIndex(of target: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let base = bytes.baseAddress, start >= 0 else { return nil }
-        let pattern = UInt64(target) &* 0x0101_0101_0101_0101
         var index = start
         while index + 8 <= bytes.count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) ^ pattern
-            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            if mayHoldByte(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), target) { break }
             index += 8
         }
         while index < bytes.count {

@@ -20,18 +20,13 @@ public struct HeaderField: Sendable, Hashable {
     /// The value decoded as UTF-8 for display (invalid bytes become U+FFFD).
     public var valueString: String { String(lossyUTF8: value) }
 
-    /// True when the name equals `lowercase`, an all-lowercase literal, ignoring ASCII case: the parser's and the
-    /// extractor's checks for `cookie`, `content-length`…, which run for every field of every request.
+    /// True when the name equals `lowercase`, a literal, ignoring ASCII case: the parser's and the extractor's checks
+    /// for `cookie`, `content-length`…, which run for every field of every request. The name is read in place (no
+    /// copy of the string).
     @inlinable
     public func hasName(lowercase other: StaticString) -> Bool {
-        let count = other.utf8CodeUnitCount
-        guard name.utf8.count == count else { return false }
-        let literal = UnsafeBufferPointer(start: other.utf8Start, count: count)
-        let equal: Bool? = name.utf8.withContiguousStorageIfAvailable { bytes in
-            for index in 0..<count where ASCII.lower(bytes[index]) != literal[index] { return false }
-            return true
-        }
-        return equal ?? zip(name.utf8, literal).allSatisfy { ASCII.lower($0) == $1 }
+        guard name.utf8.count == other.utf8CodeUnitCount else { return false }
+        return name.utf8.withContiguousStorageIfAvailable { ASCII.equalsIgnoringCase($0, other) } ?? ASCII.equalsIgnoringCase(name.utf8, other)
     }
 
     /// True when the name equals `other` ignoring ASCII case.

@@ -122,13 +122,12 @@ public struct PathTraversalDetector: PointDetector {
         }
         // Each holds an `x`, `X` or `.` as its second byte: words of eight bytes without one are skipped whole, and only
         // the starts around a word with one (the byte before it included) are checked.
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var checkedUpTo = 0
         var word = 0
         while word + 8 <= value.count {
             let bytes = UnsafeRawPointer(base + word).loadUnaligned(as: UInt64.self)
-            let x = (bytes | 0x2020_2020_2020_2020) ^ (0x78 &* ones), dot = bytes ^ (0x2E &* ones)
-            if ((x &- ones) & ~x | (dot &- ones) & ~dot) & highs != 0 {
+            // `| 0x20` turns `X` into `x` (and no other byte into either).
+            if ASCII.mayHoldByte(bytes | 0x2020_2020_2020_2020, 0x78) || ASCII.mayHoldByte(bytes, ASCII.dot) {
                 var index = max(word - 1, checkedUpTo)
                 while index < min(word + 8, value.count - 3) {
                     if startsAt(index) { return true }
