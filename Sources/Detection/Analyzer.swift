@@ -76,7 +76,9 @@ public struct Analyzer: Sendable {
         var run = DetectorRun(value: UnsafeBufferPointer(start: nil, count: 0), profile: ValueProfile(UnsafeBufferPointer(start: nil, count: 0)),
                               context: context, clock: clock)
         extracted.points.withUnsafeMutableBufferPointer { points in
-            withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: 64) { seen in
+            // Values already inspected, by fingerprint: open addressing over twice as many slots as it may hold.
+            withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: Self.seenSlots) { seen in
+                for slot in 0..<Self.seenSlots { seen[slot] = (0, -1) }
                 var seenCount = 0
                 for index in points.indices where points[index].value.count >= 2 {
                     if hits.count >= configuration.maxHitsPerExchange { break }
@@ -86,15 +88,23 @@ public struct Analyzer: Sendable {
                         // nothing) are inspected once by the detectors that read only the value; the ones that also read
                         // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
                         // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
-                        // candidate is compared, so colliding values cost one comparison each, never one per earlier value.
+                        // candidate (the earliest value with that fingerprint in that part) is compared, so colliding
+                        // values cost one comparison each, never one per earlier value.
                         var duplicate = false
-                        for slot in 0..<seenCount where seen[slot].fingerprint == fingerprint
-                            && points[seen[slot].point].location == points[index].location {
-                            duplicate = points[seen[slot].point].value == points[index].value
-                            break
+                        var slot = Int(truncatingIfNeeded: fingerprint >> 58) & (Self.seenSlots - 1)
+                        while seen[slot].point >= 0 {
+                            let earlier = seen[slot].point
+                            if seen[slot].fingerprint == fingerprint && points[earlier].location == points[index].location {
+                                duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
+                                break
+                            }
+                            slot = (slot + 1) & (Self.seenSlots - 1)
                         }
-                        if !duplicate && seenCount < seen.count {
-                            seen[seenCount] = (fingerprint, index)
+                        if !duplicate && seenCount < Self.seenSlots / 2 {
+                            // `slot` is the first free one of this fingerprint's run, or the matching entry of a
+                            // collision: then the free one further along.
+                            while seen[slot].point >= 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
+                            seen[slot] = (fingerprint, index)
                             seenCount += 1
                         }
                         // A header or path value found clean before, under the same name and host, is skipped.
@@ -133,6 +143,10 @@ public struct Analyzer: Sendable {
         }
         return Analysis(hits: hits, anomalies: exchange.anomalies + extracted.anomalies, points: extracted.points, timings: timings)
     }
+
+    /// Slots of the table of inspected values (a power of two); it holds at most half as many values, later distinct
+    /// values are inspected without being remembered.
+    static let seenSlots = 128
 
     /// A hit on a decoded point (`query.q|percent`) repeats one already found on its source (`query.q`); a hit on
     /// a raw remainder (`body`, `query`) repeats one already found inside that container (`body.json.text`).
@@ -231,13 +245,14 @@ struct DetectorSet: Sendable {
         enabled = Self.bits(for: ids)
     }
 
-    /// Detectors whose verdict depends on the point's name as well as its value.
-    static let nameDependent: UInt64 = bits(for: ["redir.url", "ldapi.filter"])
-    /// The scanner detector alone.
-    static let scanner: UInt64 = bits(for: ["scanner.signature"])
+    /// Detectors whose verdict depends on the point's name as well as its value: `redir.url` and `ldapi.filter`, by
+    /// their places in `run` (constants, read per point without a once-check; a test checks them against `bits(for:)`).
+    static let nameDependent: UInt64 = 1 << 6 | 1 << 11
+    /// The scanner detector alone (`scanner.signature`).
+    static let scanner: UInt64 = 1 << 15
 
     /// The enable bits of the detectors with these ids (their places in `order`).
-    private static func bits(for ids: Set<String>) -> UInt64 {
+    static func bits(for ids: Set<String>) -> UInt64 {
         var bits: UInt64 = 0
         for (index, id) in order.enumerated() where ids.contains(id) { bits |= 1 << UInt64(index) }
         return bits

@@ -212,6 +212,24 @@ extension String {
 
 /// Byte-level helpers over `[UInt8]` values.
 public enum Bytes {
+    /// True when both hold the same bytes: eight compared per step.
+    public static func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard left.count == right.count else { return false }
+        guard let leftBase = left.baseAddress, let rightBase = right.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= left.count {
+            if UnsafeRawPointer(leftBase + index).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(rightBase + index).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            index += 8
+        }
+        while index < left.count {
+            if left[index] != right[index] { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// True when every byte sequence is well-formed UTF-8.
     public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         // Fast path: pure ASCII.

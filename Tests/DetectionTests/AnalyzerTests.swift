@@ -89,6 +89,23 @@ struct AnalyzerTests {
         #expect(analysis.hits.contains { $0.type == .sqli && $0.point == "query.b" })
     }
 
+    @Test("once the table of inspected values is full, later values are still inspected, repeats included")
+    func manyDistinctValues() {
+        let filler = (0..<(Analyzer.seenSlots / 2 + 20)).map { "p\($0)=value-\($0)" }.joined(separator: "&")
+        let attack = "1%27%20UNION%20SELECT%20password%20FROM%20users--"
+        let analysis = Analyzer().analyze(request("/?\(filler)&a=\(attack)&b=\(attack)"))
+        #expect(analysis.hits.contains { $0.type == .sqli && $0.point == "query.a" })
+        #expect(analysis.hits.allSatisfy { $0.point == "query.a" || $0.point == "query.b" })
+    }
+
+    @Test("tables written out as literals equal their definitions")
+    func literalTables() {
+        #expect(ValueProfile.table == ValueProfile.makeTable())
+        #expect(SegmentedPath.byteClass == SegmentedPath.makeByteClass())
+        #expect(DetectorSet.nameDependent == DetectorSet.bits(for: ["redir.url", "ldapi.filter"]))
+        #expect(DetectorSet.scanner == DetectorSet.bits(for: ["scanner.signature"]))
+    }
+
     @Test("a repeated value still meets the detectors that read the parameter's name")
     func repeatedValueInNamedParameter() {
         // `ref` is no redirect parameter and `q` no directory attribute; `next` and `uid` are.

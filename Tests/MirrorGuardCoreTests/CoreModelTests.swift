@@ -40,6 +40,22 @@ struct CoreModelTests {
         #expect(Bytes.isValidUTF8(bytes) == valid)
     }
 
+    @Test("byte equality eight at a time agrees with the arrays' own, for every length and every differing position")
+    func bytesEqual() {
+        for length in 0...40 {
+            let base = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            base.withUnsafeBufferPointer { left in
+                #expect(Array(base).withUnsafeBufferPointer { Bytes.equal(left, $0) })
+                for position in 0..<length {
+                    var changed = base
+                    changed[position] ^= 0x20
+                    #expect(!changed.withUnsafeBufferPointer { Bytes.equal(left, $0) }, "length \(length), byte \(position)")
+                }
+                #expect(!(base + [0]).withUnsafeBufferPointer { Bytes.equal(left, $0) })
+            }
+        }
+    }
+
     @Test("decimal parsing refuses overflow and non-digits")
     func decimal() {
         #expect(Bytes.decimalValue(Array("12345".utf8)) == 12345)

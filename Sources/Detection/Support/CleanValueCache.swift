@@ -138,11 +138,9 @@ public final class CleanValueCache {
         lookups += 1
         let slot = Int(truncatingIfNeeded: key.hash) & (capacity - 1)
         guard hashes[slot] == key.hash, let entry = slots[slot], entry.value.count == value.count,
-              entry.index == key.index, entry.name == name, entry.host == host else { return false }
-        let equal = entry.value.withUnsafeBufferPointer { stored in
-            for index in 0..<stored.count where stored[index] != value[index] { return false }
-            return true
-        }
+              entry.index == key.index, entry.name == name,
+              entry.host.withUnsafeBufferPointer({ stored in host.withUnsafeBufferPointer { Bytes.equal(stored, $0) } }) else { return false }
+        let equal = entry.value.withUnsafeBufferPointer { Bytes.equal($0, value) }
         if equal { hits += 1 }
         return equal
     }
