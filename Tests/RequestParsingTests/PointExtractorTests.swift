@@ -17,6 +17,56 @@ struct PointExtractorTests {
         #expect(value(extracted, "path.extension") == "png")
     }
 
+    @Test("common header names are found in any case, and nothing else is")
+    func commonHeaderNames() {
+        func index(_ text: String) -> Int? { Array(text.utf8).withUnsafeBufferPointer { CommonHeaderNames.index(of: $0) } }
+        for (position, name) in CommonHeaderNames.names.enumerated() {
+            #expect(index(name) == position, "\(name)")
+            #expect(index(name.uppercased()) == position, "\(name)")
+            let capitalized = name.split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }
+            #expect(index(capitalized.joined(separator: "-")) == position, "\(name)")
+            #expect(CommonHeaderNames.pointNames[position] == "header." + name)
+            // One byte changed anywhere, one byte more or less: another name or none.
+            let bytes = Array(name.utf8)
+            for offset in bytes.indices {
+                for replacement: UInt8 in [0x00, 0x2D, 0x5F, bytes[offset] ^ 0x01, bytes[offset] ^ 0x80] where replacement != bytes[offset] {
+                    var changed = bytes
+                    changed[offset] = replacement
+                    let found = changed.withUnsafeBufferPointer { CommonHeaderNames.index(of: $0) }
+                    #expect(found == nil || found.map { CommonHeaderNames.names[$0].utf8.elementsEqual(changed.map(ASCII.lower)) } == true, "\(changed)")
+                }
+            }
+            #expect(index(name + "s") == nil && index(name + "\u{0}") == nil && index(String(name.dropLast())) == CommonHeaderNames.names.firstIndex(of: String(name.dropLast())))
+        }
+        #expect(CommonHeaderNames.names[CommonHeaderNames.cookie] == "cookie")
+        #expect(CommonHeaderNames.names[CommonHeaderNames.authorization] == "authorization")
+        #expect(index("") == nil && index(String(repeating: "a", count: 33)) == nil && index("x-custom-header") == nil)
+    }
+
+    @Test("a head of common names is extracted as the general path would (an uncommon name forces that path)")
+    func commonHeadLikeGeneral() {
+        let heads: [[(String, String)]] = [
+            [("Host", "shop.test"), ("User-Agent", "curl/8.5"), ("Accept", "*/*"), ("Cookie", "a=1"), ("Authorization", "Basic dXNlcjpwYXNz")],
+            [("host", "shop.test"), ("CONTENT-TYPE", "text/plain"), ("x-request-id", "abc-123"), ("referer", "https://shop.test/%3Cx%3E")],
+            [("Accept", "text/html"), ("accept", "application/json"), ("Host", "shop.test")],
+        ]
+        for head in heads {
+            let common = points(HTTPRequest(method: "GET", target: "/", headers: HeaderFields(head.map { HeaderField(name: $0.0, value: $0.1) })))
+            let general = points(HTTPRequest(method: "GET", target: "/", headers: HeaderFields((head + [("X-Uncommon", "1")]).map { HeaderField(name: $0.0, value: $0.1) })))
+            let described = { (points: [Point]) in points.filter { $0.name != "header.x-uncommon" }.map { "\($0.name)=\($0.valueString)" } }
+            #expect(described(common.points) == described(general.points))
+        }
+        let repeated = points(HTTPRequest(method: "GET", target: "/", headers: [("Accept", "a"), ("ACCEPT", "b")]))
+        #expect(value(repeated, "header.accept[1]") == "b")
+        #expect(value(points(HTTPRequest(method: "GET", target: "/", headers: [("Authorization", "Basic dXNlcjpwYXNz")])), "header.authorization|basic") == "user:pass")
+    }
+
+    @Test("tables written out as literals equal their definitions")
+    func literalTables() {
+        #expect(ValueTraits.classes == ValueTraits.makeClasses())
+        #expect(Base64Decoder.looksTable == Base64Decoder.makeLooksTable())
+    }
+
     @Test("absolute-form targets lose scheme and authority")
     func absoluteForm() {
         let extracted = points(HTTPRequest(method: "GET", target: "http://example.com:8080/a/b?q=1"))

@@ -85,6 +85,7 @@ public struct PointExtractor: Sendable {
     // MARK: - Headers and cookies
 
     private func extractHeaders(_ headers: HeaderFields, prefix: String, location: PointLocation, into collector: inout PointCollector) {
+        if prefix == "header" && extractCommonHeaders(headers, into: &collector) { return }
         // Distinct token names (the common head) name their points one to one: each field goes straight to the
         // collector. Repeated, empty or overlong names are numbered and bounded below.
         if Self.namesAreDistinctTokens(headers, limit: limits.maxNameSegmentBytes) {
@@ -106,6 +107,26 @@ public struct PointExtractor: Sendable {
         for (index, entry) in values.enumerated() {
             guard collector.add(entry.name, entry.value, location) else { return }
             if authorization.contains(index) { extractCredentials(entry.name.string, entry.value, into: &collector) }
+        }
+    }
+
+    /// The usual head: every name a common one (`CommonHeaderNames`), no two alike. Each field goes straight to the
+    /// collector under its shared point name. False, having added nothing, for any other head.
+    private func extractCommonHeaders(_ headers: HeaderFields, into collector: inout PointCollector) -> Bool {
+        guard headers.count <= 64 else { return false }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: headers.count) { known in
+            var seen: UInt64 = 0
+            for (position, field) in headers.enumerated() {
+                guard let index = CommonHeaderNames.index(of: field.name), seen & 1 << UInt64(index) == 0 else { return false }
+                seen |= 1 << UInt64(index)
+                known[position] = index
+            }
+            for (position, field) in headers.enumerated() where known[position] != CommonHeaderNames.cookie {
+                let name = LazyPointName(CommonHeaderNames.pointNames[known[position]])
+                guard collector.add(name, field.value, .header) else { return true }
+                if known[position] == CommonHeaderNames.authorization { extractCredentials(name.prefix, field.value, into: &collector) }
+            }
+            return true
         }
     }
 
