@@ -82,7 +82,9 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
 
     /// The first value for `name` (case-insensitive), or nil.
     public func first(_ name: String) -> [UInt8]? {
-        fields.first { $0.hasName(name) }?.value
+        // By index, as the lookups below: a closure over the fields would copy (retain) each one.
+        for index in fields.indices where fields[index].hasName(name) { return fields[index].value }
+        return nil
     }
 
     /// The first value for `name` decoded as UTF-8, or nil.
@@ -97,7 +99,8 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
 
     /// True when at least one field is called `name` (case-insensitive).
     public func contains(_ name: String) -> Bool {
-        fields.contains { $0.hasName(name) }
+        for index in fields.indices where fields[index].hasName(name) { return true }
+        return false
     }
 
     /// Removes every field called `name` (case-insensitive).

@@ -22,9 +22,10 @@ struct Framing {
         }
         var transferEncodings: [[UInt8]] = []
         var contentLengths: [[UInt8]] = []
-        for field in headers {
-            if field.hasName(lowercase: "transfer-encoding") { transferEncodings.append(field.value) }
-            else if field.hasName(lowercase: "content-length") { contentLengths.append(field.value) }
+        // By index: iterating the fields would copy (retain) every name and value.
+        for index in headers.fields.indices {
+            if headers.fields[index].hasName(lowercase: "transfer-encoding") { transferEncodings.append(headers.fields[index].value) }
+            else if headers.fields[index].hasName(lowercase: "content-length") { contentLengths.append(headers.fields[index].value) }
         }
         let lengths = parseContentLengths(contentLengths, anomalies: &anomalies, offset: offset)
 

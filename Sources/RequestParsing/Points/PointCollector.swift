@@ -23,9 +23,11 @@ struct PointCollector {
         add(LazyPointName(name), value, location, decoders: decoders, role: role)
     }
 
-    /// Adds a point whose name is built only when read.
+    /// Adds a point whose name is built only when read. Name and value are taken over: a value no decoder applies to
+    /// (most are) moves into its point without a copy of either.
     @discardableResult
-    mutating func add(_ name: LazyPointName, _ value: [UInt8], _ location: PointLocation, decoders: [DecoderStep] = [], role: PointRole = .value) -> Bool {
+    mutating func add(_ name: consuming LazyPointName, _ value: consuming [UInt8], _ location: PointLocation, decoders: [DecoderStep] = [],
+                      role: PointRole = .value) -> Bool {
         guard !isFull else {
             droppedCount += 1
             return false
@@ -35,9 +37,16 @@ struct PointCollector {
             droppedCount += 1
             return false
         }
-        let kept = value.count > limits.maxPointValueBytes ? Array(value.prefix(limits.maxPointValueBytes)) : value
-        points.append(Point(lazyName: name, value: kept, location: location, decoders: decoders, role: role))
-        expand(name, kept, location, decoders: decoders)
+        if value.count > limits.maxPointValueBytes { value = Array(value.prefix(limits.maxPointValueBytes)) }
+        if value.count >= 3 {
+            let traits = value.withUnsafeBufferPointer { ValueTraits($0) }
+            if traits.mayExpand(count: value.count, layers: decoders.count, maxLayers: limits.maxDecodeLayers) {
+                points.append(Point(lazyName: copy name, value: copy value, location: location, decoders: decoders, role: role))
+                expand(name, value, traits, location, decoders: decoders)
+                return true
+            }
+        }
+        points.append(Point(lazyName: name, value: value, location: location, decoders: decoders, role: role))
         return true
     }
 
@@ -60,18 +69,19 @@ struct PointCollector {
     @discardableResult
     mutating func add(_ values: consuming [NamedValue], _ location: PointLocation, decoders: [DecoderStep] = []) -> Int {
         values.makeNamesUnique()
-        for (index, entry) in values.enumerated() {
-            if !add(entry.name, entry.value, location, decoders: decoders, role: entry.role) { return index }
+        // Each entry is moved out (swapped for an empty one: no copy of its name or value) and into its point.
+        var emptied = NamedValue(name: "", value: [])
+        for index in values.indices {
+            swap(&values[index], &emptied)
+            if !add(emptied.name, emptied.value, location, decoders: decoders, role: emptied.role) { return index }
         }
         return values.count
     }
 
     // MARK: - Decoding layers
 
-    private mutating func expand(_ lazyName: LazyPointName, _ value: [UInt8], _ location: PointLocation, decoders: [DecoderStep]) {
-        guard value.count >= 3 else { return }
-        let traits = ValueTraits(value)
-        guard traits.mayBeEncoded else { return }
+    /// Adds the decoded points of a value; only for values `traits.mayExpand` lets through.
+    private mutating func expand(_ lazyName: LazyPointName, _ value: [UInt8], _ traits: ValueTraits, _ location: PointLocation, decoders: [DecoderStep]) {
         if decoders.count >= limits.maxDecodeLayers {
             if !reportedLayers {
                 reportedLayers = true
@@ -168,11 +178,13 @@ struct ValueTraits {
     }
 
     init(_ value: [UInt8]) {
+        self = value.withUnsafeBufferPointer { ValueTraits($0) }
+    }
+
+    init(_ value: UnsafeBufferPointer<UInt8>) {
         var seen: UInt8 = 0
         Self.classes.withUnsafeBufferPointer { table in
-            value.withUnsafeBufferPointer { bytes in
-                for byte in bytes { seen |= table[Int(byte)] }
-            }
+            for byte in value { seen |= table[Int(byte)] }
         }
         hasPercent = seen & 1 != 0
         hasAmpersand = seen & 2 != 0
@@ -201,5 +213,13 @@ struct ValueTraits {
 
     var mayBeEncoded: Bool {
         hasPercent || hasAmpersand || hasBackslash || base64Alphabet || looksLikeJSON || looksLikeXML || looksLikeJWT
+    }
+
+    /// True when `PointCollector.expand` could add a point or an anomaly for a value of `count` (at least 3) bytes
+    /// already decoded `layers` times: it is called for these values only, so each decoder it tries is listed here.
+    func mayExpand(count: Int, layers: Int, maxLayers: Int) -> Bool {
+        guard mayBeEncoded else { return false }
+        return layers >= maxLayers || hasPercent || hasAmpersand || hasBackslash || looksLikeJWT || (base64Alphabet && base64Beyond && count >= 16)
+            || looksLikeJSON || looksLikeXML
     }
 }

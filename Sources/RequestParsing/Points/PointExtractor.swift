@@ -57,7 +57,9 @@ public struct PointExtractor: Sendable {
 
     private func extractPath(_ path: ArraySlice<UInt8>, into collector: inout PointCollector) {
         guard !path.isEmpty, !(path.count == 1 && path.first == ASCII.slash) else { return }
-        var values: [NamedValue] = [NamedValue(name: "path", value: PercentDecoder.decode(path))]
+        // The names (`path`, `path[i]`, `path.extension`) are distinct by construction: each value goes straight to
+        // the collector, in that order.
+        collector.add(LazyPointName("path"), PercentDecoder.decode(path), .path)
         var position = path.startIndex
         var segmentIndex = 0
         var lastSegment: ArraySlice<UInt8> = []
@@ -66,7 +68,8 @@ public struct PointExtractor: Sendable {
             while end < path.endIndex && path[end] != ASCII.slash { end += 1 }
             if end > position {
                 lastSegment = path[position..<end]
-                values.append(NamedValue(name: LazyPointName(prefix: "path", tail: .index(segmentIndex), limit: limits.maxNameSegmentBytes), value: PercentDecoder.decode(lastSegment)))
+                let name = LazyPointName(prefix: "path", tail: .index(segmentIndex), limit: limits.maxNameSegmentBytes)
+                collector.add(name, PercentDecoder.decode(lastSegment), .path)
                 segmentIndex += 1
             } else if end == path.endIndex {
                 lastSegment = []
@@ -76,10 +79,9 @@ public struct PointExtractor: Sendable {
         if path.last != ASCII.slash, let dot = lastSegment.lastIndex(of: ASCII.dot), dot + 1 < lastSegment.endIndex {
             let ext = lastSegment[(dot + 1)...]
             if ext.count <= 16 && ext.allSatisfy({ ASCII.isLetter($0) || ASCII.isDigit($0) }) {
-                values.append(NamedValue(name: "path.extension", value: ext.map(ASCII.lower)))
+                collector.add(LazyPointName("path.extension"), ext.map(ASCII.lower), .path)
             }
         }
-        for value in values { collector.add(value.name, value.value, .path) }
     }
 
     // MARK: - Headers and cookies
@@ -116,15 +118,16 @@ public struct PointExtractor: Sendable {
         guard headers.count <= 64 else { return false }
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: headers.count) { known in
             var seen: UInt64 = 0
-            for (position, field) in headers.enumerated() {
-                guard let index = CommonHeaderNames.index(of: field.name), seen & 1 << UInt64(index) == 0 else { return false }
+            for position in headers.fields.indices {
+                guard let index = CommonHeaderNames.index(of: headers.fields[position].name), seen & 1 << UInt64(index) == 0 else { return false }
                 seen |= 1 << UInt64(index)
                 known[position] = index
             }
-            for (position, field) in headers.enumerated() where known[position] != CommonHeaderNames.cookie {
+            // By index, reading only the value: iterating the fields would copy (retain) each name as well.
+            for position in headers.fields.indices where known[position] != CommonHeaderNames.cookie {
                 let name = LazyPointName(CommonHeaderNames.pointNames[known[position]])
-                guard collector.add(name, field.value, .header) else { return true }
-                if known[position] == CommonHeaderNames.authorization { extractCredentials(name.prefix, field.value, into: &collector) }
+                guard collector.add(name, headers.fields[position].value, .header) else { return true }
+                if known[position] == CommonHeaderNames.authorization { extractCredentials(name.prefix, headers.fields[position].value, into: &collector) }
             }
             return true
         }
@@ -165,7 +168,8 @@ public struct PointExtractor: Sendable {
     private func extractCookies(_ headers: HeaderFields, into collector: inout PointCollector) {
         var values: [NamedValue] = []
         values.reserveCapacity(16)
-        for field in headers where field.hasName(lowercase: "cookie") {
+        for index in headers.fields.indices where headers.fields[index].hasName(lowercase: "cookie") {
+            let field = headers.fields[index]
             var position = field.value.startIndex
             while position < field.value.endIndex {
                 var end = position
