@@ -61,6 +61,29 @@ struct PointExtractorTests {
         #expect(value(points(HTTPRequest(method: "GET", target: "/", headers: [("Authorization", "Basic dXNlcjpwYXNz")])), "header.authorization|basic") == "user:pass")
     }
 
+    @Test("a value the collector does not expand is one no decoder applies to")
+    func expansionGate() {
+        // Values built from the bytes the decoders look for; whenever the gate says no, expanding adds nothing.
+        let alphabet = Array("%&\\;#.=+/-_{}[]<>\"'uxXeyJ0123456789abcdefABCDEF ltgamp?!".utf8)
+        let encoded = ["c2VsZWN0ICogZnJvbSB1c2Vycw==", "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "dGhlIHF1aWNrIGJyb3duIGZveA", "Li4vLi4vZXRjL3Bhc3N3ZA",
+                       "e30=", "aGk=", "Y2F0IC9ldGMvcGFzc3dk"]
+        var random = SeededGenerator(seed: 0x6D67_6174_6500_0001)
+        var skipped = 0
+        for round in 0..<20000 {
+            let count = 3 + round % 38
+            var value = (0..<count).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            if round % 5 == 0 { value = Array("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln".utf8).prefix(count) + value }
+            if round % 7 == 0 { value = Array(encoded[round % encoded.count].utf8) }
+            let traits = ValueTraits(value)
+            guard !traits.mayExpand(count: value.count, layers: 0, maxLayers: ParsingLimits.default.maxDecodeLayers) else { continue }
+            skipped += 1
+            var collector = PointCollector(limits: .default)
+            collector.expand(LazyPointName("query.v"), value, traits, .query, decoders: [])
+            #expect(collector.points.isEmpty && collector.anomalies.isEmpty, "\(String(decoding: value, as: UTF8.self))")
+        }
+        #expect(skipped > 1000)
+    }
+
     @Test("tables written out as literals equal their definitions")
     func literalTables() {
         #expect(ValueTraits.classes == ValueTraits.makeClasses())

@@ -81,7 +81,7 @@ struct PointCollector {
     // MARK: - Decoding layers
 
     /// Adds the decoded points of a value; only for values `traits.mayExpand` lets through.
-    private mutating func expand(_ lazyName: LazyPointName, _ value: [UInt8], _ traits: ValueTraits, _ location: PointLocation, decoders: [DecoderStep]) {
+    mutating func expand(_ lazyName: LazyPointName, _ value: [UInt8], _ traits: ValueTraits, _ location: PointLocation, decoders: [DecoderStep]) {
         if decoders.count >= limits.maxDecodeLayers {
             if !reportedLayers {
                 reportedLayers = true
