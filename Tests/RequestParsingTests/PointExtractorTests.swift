@@ -84,6 +84,27 @@ struct PointExtractorTests {
         #expect(skipped > 1000)
     }
 
+    @Test("a Cookie field of plain, distinct names is extracted as the general path would (a second field forces that path)")
+    func cookiesLikeGeneral() {
+        let fields = ["sessionid=abc%20def; csrftoken=\"q\"; _ga=GA1.2.3;theme=dark;; flag", "a=1; A=2; a-b=3; a.b=4", "x=%3Cb%3E; y=+1"]
+        for field in fields {
+            let direct = points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", field)]))
+            let general = points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", field), ("cookie", "zz-other=1")]))
+            let described = { (points: [Point]) in points.filter { $0.name != "cookie.zz-other" }.map { "\($0.name)=\($0.valueString)" } }
+            #expect(described(direct.points) == described(general.points), "\(field)")
+            #expect(PointExtractor.cookieNamesPlainlyDistinct(Array(field.utf8), limit: 64))
+        }
+        #expect(value(points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", "sessionid=abc%20def")])), "cookie.sessionid") == "abc def")
+        // Repeated, non-plain or overlong names take the general path.
+        for field in ["s=1; t=2; s=3", "a b=1", "$where=1", String(repeating: "k", count: 65) + "=1", "=1"] {
+            #expect(!PointExtractor.cookieNamesPlainlyDistinct(Array(field.utf8), limit: 64), "\(field)")
+        }
+        let many = (0..<70).map { "c\($0)=\($0)" }.joined(separator: "; ")
+        #expect(!PointExtractor.cookieNamesPlainlyDistinct(Array(many.utf8), limit: 64))
+        #expect(value(points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", many)])), "cookie.c69") == "69")
+        #expect(value(points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", "a b=1")])), "cookie.a%20b#key") == "a b")
+    }
+
     @Test("tables written out as literals equal their definitions")
     func literalTables() {
         #expect(ValueTraits.classes == ValueTraits.makeClasses())

@@ -5,7 +5,7 @@ import MirrorGuardCore
 public enum PercentDecoder {
     /// Decodes `bytes`; `plusAsSpace` applies form rules (`application/x-www-form-urlencoded`).
     public static func decode(_ bytes: ArraySlice<UInt8>, plusAsSpace: Bool = false) -> [UInt8] {
-        if !bytes.contains(where: { $0 == ASCII.percent || ($0 == ASCII.plus && plusAsSpace) }) { return Array(bytes) }
+        if !needsDecoding(bytes, plusAsSpace: plusAsSpace) { return Array(bytes) }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = bytes.startIndex
@@ -43,13 +43,31 @@ public enum PercentDecoder {
 
     /// The bytes themselves when there is nothing to decode (no copy), decoded bytes otherwise.
     public static func decodeIfNeeded(_ bytes: ArraySlice<UInt8>, plusAsSpace: Bool = false) -> ArraySlice<UInt8> {
-        if !bytes.contains(where: { $0 == ASCII.percent || ($0 == ASCII.plus && plusAsSpace) }) { return bytes }
+        if !needsDecoding(bytes, plusAsSpace: plusAsSpace) { return bytes }
         return decode(bytes, plusAsSpace: plusAsSpace)[...]
     }
 
     /// Decodes a whole array.
     public static func decode(_ bytes: [UInt8], plusAsSpace: Bool = false) -> [UInt8] {
         decode(bytes[...], plusAsSpace: plusAsSpace)
+    }
+
+    /// True when the bytes hold a `%` (or a `+` under form rules): eight bytes tested per step.
+    static func needsDecoding(_ bytes: ArraySlice<UInt8>, plusAsSpace: Bool) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            var index = 0
+            while index + 8 <= buffer.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if ASCII.mayHoldByte(word, ASCII.percent) || (plusAsSpace && ASCII.mayHoldByte(word, ASCII.plus)) { break }
+                index += 8
+            }
+            while index < buffer.count {
+                if buffer[index] == ASCII.percent || (plusAsSpace && buffer[index] == ASCII.plus) { return true }
+                index += 1
+            }
+            return false
+        }
     }
 
     /// True when the bytes contain at least one well-formed escape (cheap check before decoding).

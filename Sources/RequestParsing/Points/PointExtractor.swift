@@ -166,30 +166,74 @@ public struct PointExtractor: Sendable {
     }
 
     private func extractCookies(_ headers: HeaderFields, into collector: inout PointCollector) {
+        var first: Int? = nil
+        var fieldCount = 0
+        for index in headers.fields.indices where headers.fields[index].hasName(lowercase: "cookie") {
+            if first == nil { first = index }
+            fieldCount += 1
+        }
+        guard let first else { return }
+        // The usual case, one field of plain, distinct names: each cookie goes straight to the collector.
+        if fieldCount == 1 && Self.cookieNamesPlainlyDistinct(headers.fields[first].value, limit: limits.maxNameSegmentBytes) {
+            Self.forEachCookie(in: headers.fields[first].value) { key, value in
+                let name = LazyPointName(prefix: "cookie", tail: .key(key, lowercase: false, isKeyPoint: false), limit: limits.maxNameSegmentBytes)
+                // Frameworks percent-decode cookie values (without form '+' rules); so do we.
+                collector.add(name, PercentDecoder.decode(value), .cookie)
+            }
+            return
+        }
         var values: [NamedValue] = []
         values.reserveCapacity(16)
         for index in headers.fields.indices where headers.fields[index].hasName(lowercase: "cookie") {
-            let field = headers.fields[index]
-            var position = field.value.startIndex
-            while position < field.value.endIndex {
-                var end = position
-                while end < field.value.endIndex && field.value[end] != ASCII.semicolon { end += 1 }
-                let trimmed = Bytes.trimmed(field.value[position..<end])
-                position = end + 1
-                guard !trimmed.isEmpty else { continue }
-                let equals = trimmed.firstIndex(of: ASCII.equals)
-                let key = trimmed[trimmed.startIndex..<(equals ?? trimmed.endIndex)]
-                var value = equals.map { Bytes.trimmed(trimmed[($0 + 1)...]) } ?? []
-                if value.count >= 2 && value.first == ASCII.quote && value.last == ASCII.quote { value = value.dropFirst().dropLast() }
-                let name = LazyPointName(prefix: "cookie", tail: .key(key, lowercase: false, isKeyPoint: false), limit: limits.maxNameSegmentBytes)
+            Self.forEachCookie(in: headers.fields[index].value) { key, value in
                 if !PointName.isPlainKey(key) {
-                    values.append(NamedValue(name: LazyPointName(prefix: "cookie", tail: .key(key, lowercase: false, isKeyPoint: true), limit: limits.maxNameSegmentBytes), value: Array(key), role: .key))
+                    let keyName = LazyPointName(prefix: "cookie", tail: .key(key, lowercase: false, isKeyPoint: true), limit: limits.maxNameSegmentBytes)
+                    values.append(NamedValue(name: keyName, value: Array(key), role: .key))
                 }
-                // Frameworks percent-decode cookie values (without form '+' rules); so do we.
+                let name = LazyPointName(prefix: "cookie", tail: .key(key, lowercase: false, isKeyPoint: false), limit: limits.maxNameSegmentBytes)
                 values.append(NamedValue(name: name, value: PercentDecoder.decode(value)))
             }
         }
         if !values.isEmpty { collector.add(values, .cookie) }
+    }
+
+    /// Calls `body` with each `name=value` pair of a Cookie field, both trimmed, a quoted value unquoted; empty
+    /// pairs are skipped, a pair without `=` has an empty value.
+    static func forEachCookie(in field: [UInt8], _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+        var position = field.startIndex
+        while position < field.endIndex {
+            let end = field[position...].firstIndex(of: ASCII.semicolon) ?? field.endIndex
+            let trimmed = Bytes.trimmed(field[position..<end])
+            position = end + 1
+            guard !trimmed.isEmpty else { continue }
+            let equals = trimmed.firstIndex(of: ASCII.equals)
+            let key = trimmed[trimmed.startIndex..<(equals ?? trimmed.endIndex)]
+            var value = equals.map { Bytes.trimmed(trimmed[($0 + 1)...]) } ?? []
+            if value.count >= 2 && value.first == ASCII.quote && value.last == ASCII.quote { value = value.dropFirst().dropLast() }
+            body(key, value)
+        }
+    }
+
+    /// True when a Cookie field holds at most 64 cookies whose names are plain keys (`PointName.isPlainKey`: no key
+    /// point, escaped as they are) of at most `limit` bytes, no two alike: their point names are then distinct as
+    /// they stand, and nothing needs numbering.
+    static func cookieNamesPlainlyDistinct(_ field: [UInt8], limit: Int) -> Bool {
+        withUnsafeTemporaryAllocation(of: (start: Int, end: Int).self, capacity: 64) { keys in
+            var count = 0
+            var distinct = true
+            forEachCookie(in: field) { key, _ in
+                guard distinct else { return }
+                guard count < keys.count, key.count <= limit, PointName.isPlainKey(key) else { distinct = false; return }
+                for earlier in 0..<count where keys[earlier].end - keys[earlier].start == key.count
+                    && field[keys[earlier].start..<keys[earlier].end].elementsEqual(key) {
+                    distinct = false
+                    return
+                }
+                keys[count] = (key.startIndex, key.endIndex)
+                count += 1
+            }
+            return distinct
+        }
     }
 
     // MARK: - Body
