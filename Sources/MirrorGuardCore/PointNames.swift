@@ -127,6 +127,80 @@ public enum PointNames {
     }
 }
 
+/// The names of the nodes of one nested document (a JSON body or value): each node is its parent's name and one
+/// segment, so a container's name is never built as a string; a point names a node and its name is assembled only
+/// when read. Nodes are appended by the extractor that builds the tree, before any point naming them leaves it;
+/// afterwards the tree is only read (hence `@unchecked Sendable`).
+public final class NameTree: @unchecked Sendable, Hashable {
+    /// How a node's name continues its parent's: `.KEY` (escaped, cut at `limit`) or `[index]`.
+    public enum Segment: Sendable, Hashable {
+        case key(ArraySlice<UInt8>)
+        case index(Int)
+    }
+
+    struct Node {
+        /// The parent node, or -1 for the root.
+        var parent: Int
+        var segment: Segment
+    }
+
+    /// The name of the root (`body.json`, `query.data|json`).
+    public let root: String
+    /// Longest key kept in a name.
+    public let limit: Int
+    /// Written only while the tree is built, by its one builder: no dynamic exclusivity check per node.
+    @exclusivity(unchecked) private(set) var nodes: [Node] = []
+
+    /// An empty tree; room for `expectedNodes` nodes is made at once.
+    public init(root: String, limit: Int, expectedNodes: Int = 0) {
+        self.root = root
+        self.limit = limit
+        nodes.reserveCapacity(expectedNodes)
+    }
+
+    /// Adds a node under `parent` (-1: the root) and returns its index.
+    public func add(parent: Int, _ segment: Segment) -> Int {
+        nodes.append(Node(parent: parent, segment: segment))
+        return nodes.count - 1
+    }
+
+    /// The dotted name of node `index`.
+    func name(of index: Int) -> String {
+        chain(to: index) { chain in
+            var name = root
+            for node in chain {
+                switch nodes[node].segment {
+                case let .key(key): name = PointNames.child(name, key, limit: limit)
+                case let .index(position): name = PointNames.indexed(name, position)
+                }
+            }
+            return name
+        }
+    }
+
+    /// Calls `body` with the nodes from the root's child down to `index`.
+    func chain<Result>(to index: Int, _ body: (UnsafeBufferPointer<Int>) -> Result) -> Result {
+        var depth = 0
+        var node = index
+        while node >= 0 && node < nodes.count {
+            depth += 1
+            node = nodes[node].parent
+        }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: depth) { chain in
+            var node = index
+            for slot in stride(from: depth - 1, through: 0, by: -1) {
+                chain[slot] = node
+                node = nodes[node].parent
+            }
+            return body(UnsafeBufferPointer(chain))
+        }
+    }
+
+    public static func == (lhs: NameTree, rhs: NameTree) -> Bool { lhs === rhs }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
 /// A point name kept as parts until read: a shared prefix plus the raw key or index that ends it, so the
 /// benign fast path builds no strings. Reading `name` assembles the dotted form.
 public struct LazyPointName: Sendable, Hashable {
@@ -138,6 +212,8 @@ public struct LazyPointName: Sendable, Hashable {
         case key(ArraySlice<UInt8>, lowercase: Bool, isKeyPoint: Bool)
         /// `[index]`.
         case index(Int)
+        /// The name of a node of a tree (the prefix is the tree's root), then `#key` when `isKeyPoint`.
+        case node(NameTree, Int, isKeyPoint: Bool)
     }
 
     /// The already-built prefix (`query`, `body.json.user`, `header.host`).
@@ -171,7 +247,15 @@ public struct LazyPointName: Sendable, Hashable {
             return isKeyPoint ? name + "#key" : name
         case let .index(index):
             return PointNames.indexed(prefix, index)
+        case let .node(tree, index, isKeyPoint):
+            let name = tree.name(of: index)
+            return isKeyPoint ? name + "#key" : name
         }
+    }
+
+    /// A name for node `index` of `tree` (a key point's when `isKeyPoint`).
+    public init(tree: NameTree, node index: Int, isKeyPoint: Bool = false) {
+        self.init(prefix: tree.root, tail: .node(tree, index, isKeyPoint: isKeyPoint), limit: tree.limit)
     }
 
     /// A 64-bit FNV-1a hash of exactly the bytes `string` would hold, computed without building it.
@@ -205,31 +289,57 @@ public struct LazyPointName: Sendable, Hashable {
         case .none:
             break
         case let .key(key, lowercase, isKeyPoint):
-            hash = (hash ^ UInt64(ASCII.dot)) &* prime
-            var written = 0
-            for raw in key {
-                if written == limit {
-                    hash = (hash ^ 0x7E) &* prime
-                    hash = (hash ^ 0x7E) &* prime
-                    break
-                }
-                let byte = lowercase ? ASCII.lower(raw) : raw
-                if PointNames.isPlainNameByte(byte) {
-                    hash = (hash ^ UInt64(byte)) &* prime
-                } else {
-                    hash = (hash ^ UInt64(ASCII.percent)) &* prime
-                    hash = (hash ^ UInt64(PointNames.hexDigit(byte >> 4))) &* prime
-                    hash = (hash ^ UInt64(PointNames.hexDigit(byte & 0x0F))) &* prime
-                }
-                written += 1
-            }
+            Self.hashKey(key, lowercase: lowercase, limit: limit, into: &hash)
             if isKeyPoint { for byte in "#key".utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
         case let .index(index):
-            hash = (hash ^ UInt64(ASCII.leftBracket)) &* prime
-            if !fold { for byte in String(index).utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
-            hash = (hash ^ UInt64(ASCII.rightBracket)) &* prime
+            Self.hashIndex(index, fold: fold, into: &hash)
+        case let .node(tree, index, isKeyPoint):
+            hash = tree.chain(to: index) { chain in
+                var hash = hash
+                for node in chain {
+                    switch tree.nodes[node].segment {
+                    case let .key(key): Self.hashKey(key, lowercase: false, limit: limit, into: &hash)
+                    case let .index(position): Self.hashIndex(position, fold: fold, into: &hash)
+                    }
+                }
+                return hash
+            }
+            if isKeyPoint { for byte in "#key".utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
         }
         return hash
+    }
+
+    /// Hashes `.KEY` as `PointNames.child` writes it (escaped, cut at `limit` and marked `~~`).
+    @inline(__always)
+    private static func hashKey(_ key: ArraySlice<UInt8>, lowercase: Bool, limit: Int, into hash: inout UInt64) {
+        let prime: UInt64 = 0x0000_0100_0000_01B3
+        hash = (hash ^ UInt64(ASCII.dot)) &* prime
+        var written = 0
+        for raw in key {
+            if written == limit {
+                hash = (hash ^ 0x7E) &* prime
+                hash = (hash ^ 0x7E) &* prime
+                break
+            }
+            let byte = lowercase ? ASCII.lower(raw) : raw
+            if PointNames.isPlainNameByte(byte) {
+                hash = (hash ^ UInt64(byte)) &* prime
+            } else {
+                hash = (hash ^ UInt64(ASCII.percent)) &* prime
+                hash = (hash ^ UInt64(PointNames.hexDigit(byte >> 4))) &* prime
+                hash = (hash ^ UInt64(PointNames.hexDigit(byte & 0x0F))) &* prime
+            }
+            written += 1
+        }
+    }
+
+    /// Hashes `[index]`, or `[]` when indices are folded.
+    @inline(__always)
+    private static func hashIndex(_ index: Int, fold: Bool, into hash: inout UInt64) {
+        let prime: UInt64 = 0x0000_0100_0000_01B3
+        hash = (hash ^ UInt64(ASCII.leftBracket)) &* prime
+        if !fold { for byte in String(index).utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
+        hash = (hash ^ UInt64(ASCII.rightBracket)) &* prime
     }
 
     /// True when both build the same name, compared without building either when possible.
@@ -242,6 +352,8 @@ public struct LazyPointName: Sendable, Hashable {
             return a.elementsEqual(b)
         case let (.index(a), .index(b)) where prefix == other.prefix:
             return a == b
+        case let (.node(treeA, a, keyA), .node(treeB, b, keyB)) where treeA === treeB:
+            return a == b && keyA == keyB || string == other.string
         default:
             return string == other.string
         }

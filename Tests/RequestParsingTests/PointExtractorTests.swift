@@ -193,6 +193,32 @@ struct PointExtractorTests {
         #expect(extracted.anomalies.isEmpty)
     }
 
+    @Test("JSON names kept as tree nodes read, hash and compare exactly as the names written out")
+    func jsonNameTree() {
+        let long = String(repeating: "k", count: 70)
+        let body = #"{"a.b":{"x y":[[1,{"\#(long)":"v","[q]":{"$ne":"z"}}],"été"]},"items":[{"sku":"S"},{"sku":"T","tags":["n","m"]}],"#
+            + #""deep":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["end"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#
+        let extracted = points(HTTPRequest(method: "POST", target: "/u", headers: [("Content-Type", "application/json")], body: bytes(body)))
+        let names = extracted.points.filter { $0.name.hasPrefix("body.json.") }.map(\.name)
+        for expected in ["body.json.a%2Eb.x%20y[0][0]", "body.json.a%2Eb.x%20y[0][1]." + String(repeating: "k", count: 64) + "~~",
+                         "body.json.a%2Eb.x%20y[0][1].%5Bq%5D#key", "body.json.a%2Eb.x%20y[0][1].%5Bq%5D.$ne#key",
+                         "body.json.a%2Eb.x%20y[0][1].%5Bq%5D.$ne", "body.json.a%2Eb.x%20y[1]", "body.json.items[0].sku", "body.json.items[1].tags[1]"] {
+            #expect(names.contains(expected), "\(expected) in \(names)")
+        }
+        #expect(names.contains { $0.hasPrefix("body.json.deep[0][0]") })
+        var nodes = 0
+        for point in extracted.points {
+            let written = LazyPointName(point.name)
+            if case .node = point.lazyName.tail { nodes += 1 }
+            #expect(point.lazyName.fingerprint == written.fingerprint, "\(point.name)")
+            #expect(point.lazyName.fingerprint(foldingIndices: true) == written.fingerprint(foldingIndices: true), "\(point.name)")
+            #expect(point.lazyName.isSameName(as: written) && written.isSameName(as: point.lazyName), "\(point.name)")
+        }
+        #expect(nodes >= 9)
+        let others = extracted.points.filter { if case .node = $0.lazyName.tail { return true } else { return false } }
+        for (first, second) in zip(others, others.dropFirst()) { #expect(!first.lazyName.isSameName(as: second.lazyName)) }
+    }
+
     @Test("invalid JSON keeps what parsed, reports it and analyses the raw body")
     func invalidJSON() {
         let extracted = points(HTTPRequest(method: "POST", target: "/", headers: [("Content-Type", "application/json")], body: bytes(#"{"a":"1","b": tru"#)))

@@ -10,7 +10,7 @@ enum JSONExtractor {
         var parser = JSONPointParser(bytes: bytes, prefix: prefix, location: location, decoders: decoders, limits: collector.limits)
         parser.skipWhitespace()
         guard parser.index < bytes.count else { return false }
-        parser.parseValue(name: LazyPointName(prefix), depth: 0, into: &collector)
+        parser.parseValue(node: JSONPointParser.root, depth: 0, into: &collector)
         parser.skipWhitespace()
         if parser.index < bytes.count && parser.valid && !collector.isFull { parser.valid = false }
         if parser.depthExceeded {
@@ -21,16 +21,21 @@ enum JSONExtractor {
 }
 
 /// Recursive-descent JSON reader bounded by `maxNestingDepth`; subtrees below it are skipped
-/// iteratively and reported as one raw leaf.
+/// iteratively and reported as one raw leaf. Names are nodes of one `NameTree` per document: no container's name is
+/// built as a string.
 struct JSONPointParser {
     let bytes: [UInt8]
     let prefix: String
     let location: PointLocation
     let decoders: [DecoderStep]
     let limits: ParsingLimits
+    let names: NameTree
     var index = 0
     var valid = true
     var depthExceeded = false
+
+    /// The node standing for the document itself (named `prefix`).
+    static let root = -1
 
     init(bytes: [UInt8], prefix: String, location: PointLocation, decoders: [DecoderStep], limits: ParsingLimits) {
         self.bytes = bytes
@@ -38,6 +43,13 @@ struct JSONPointParser {
         self.location = location
         self.decoders = decoders
         self.limits = limits
+        // A node takes at least two bytes of JSON (`1,`); the collector stops at `maxParameters` points.
+        self.names = NameTree(root: prefix, limit: limits.maxNameSegmentBytes, expectedNodes: min(bytes.count / 8, limits.maxParameters))
+    }
+
+    /// The point name of `node`.
+    func name(_ node: Int, isKeyPoint: Bool = false) -> LazyPointName {
+        node == Self.root ? LazyPointName(prefix) : LazyPointName(tree: names, node: node, isKeyPoint: isKeyPoint)
     }
 
     mutating func skipWhitespace() {
@@ -48,7 +60,7 @@ struct JSONPointParser {
         }
     }
 
-    mutating func parseValue(name: LazyPointName, depth: Int, into collector: inout PointCollector) {
+    mutating func parseValue(node: Int, depth: Int, into collector: inout PointCollector) {
         guard valid, !collector.isFull else { return }
         skipWhitespace()
         guard index < bytes.count else { valid = false; return }
@@ -57,19 +69,19 @@ struct JSONPointParser {
             depthExceeded = true
             let start = index
             skipNested()
-            collector.add(name, Array(bytes[start..<index]), location, decoders: decoders)
+            collector.add(name(node), Array(bytes[start..<index]), location, decoders: decoders)
             return
         }
         switch byte {
         case ASCII.leftBrace:
             index += 1
-            parseObject(name: name.string, depth: depth, into: &collector)
+            parseObject(node: node, depth: depth, into: &collector)
         case ASCII.leftBracket:
             index += 1
-            parseArray(name: name.string, depth: depth, into: &collector)
+            parseArray(node: node, depth: depth, into: &collector)
         case ASCII.quote:
             guard let string = parseString() else { valid = false; return }
-            collector.add(name, string, location, decoders: decoders)
+            collector.add(name(node), string, location, decoders: decoders)
         default:
             let start = index
             while index < bytes.count {
@@ -80,12 +92,12 @@ struct JSONPointParser {
             let literal = bytes[start..<index]
             guard !literal.isEmpty, Self.isLiteral(literal) else { valid = false; return }
             if !ASCII.equalsIgnoringCase(literal, "null") {
-                collector.add(name, Array(literal), location, decoders: decoders)
+                collector.add(name(node), Array(literal), location, decoders: decoders)
             }
         }
     }
 
-    private mutating func parseObject(name: String, depth: Int, into collector: inout PointCollector) {
+    private mutating func parseObject(node: Int, depth: Int, into collector: inout PointCollector) {
         skipWhitespace()
         if index < bytes.count && bytes[index] == ASCII.rightBrace { index += 1; return }
         while valid && !collector.isFull {
@@ -94,12 +106,11 @@ struct JSONPointParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == ASCII.colon else { valid = false; return }
             index += 1
+            let child = names.add(parent: node, .key(key))
             if !PointName.isPlainKey(key) {
-                let keyName = LazyPointName(prefix: name, tail: .key(key, lowercase: false, isKeyPoint: true), limit: limits.maxNameSegmentBytes)
-                collector.add(keyName, Array(key), location, decoders: decoders, role: .key)
+                collector.add(name(child, isKeyPoint: true), Array(key), location, decoders: decoders, role: .key)
             }
-            let childName = LazyPointName(prefix: name, tail: .key(key, lowercase: false, isKeyPoint: false), limit: limits.maxNameSegmentBytes)
-            parseValue(name: childName, depth: depth + 1, into: &collector)
+            parseValue(node: child, depth: depth + 1, into: &collector)
             skipWhitespace()
             guard index < bytes.count else { valid = false; return }
             if bytes[index] == ASCII.comma { index += 1; continue }
@@ -109,12 +120,12 @@ struct JSONPointParser {
         }
     }
 
-    private mutating func parseArray(name: String, depth: Int, into collector: inout PointCollector) {
+    private mutating func parseArray(node: Int, depth: Int, into collector: inout PointCollector) {
         skipWhitespace()
         if index < bytes.count && bytes[index] == ASCII.rightBracket { index += 1; return }
         var position = 0
         while valid && !collector.isFull {
-            parseValue(name: LazyPointName(prefix: name, tail: .index(position), limit: limits.maxNameSegmentBytes), depth: depth + 1, into: &collector)
+            parseValue(node: names.add(parent: node, .index(position)), depth: depth + 1, into: &collector)
             position += 1
             skipWhitespace()
             guard index < bytes.count else { valid = false; return }
