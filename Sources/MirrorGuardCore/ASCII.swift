@@ -315,6 +315,11 @@ public enum Bytes {
         var index = max(from, 0)
         let last = haystack.count - needle.count
         while index <= last {
+            // Candidates for the first byte found eight bytes at a time.
+            guard let candidate = haystack.withUnsafeBufferPointer({ ASCII.firstIndex(of: first, in: $0, from: index) }), candidate <= last else {
+                return nil
+            }
+            index = candidate
             if haystack[index] == first {
                 var matched = true
                 var offset = 1

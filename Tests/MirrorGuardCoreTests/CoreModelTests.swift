@@ -56,6 +56,26 @@ struct CoreModelTests {
         }
     }
 
+    @Test("substring search agrees with a naive search from every start")
+    func substringSearch() {
+        func naive(_ needle: [UInt8], _ haystack: [UInt8], _ from: Int) -> Int? {
+            guard !needle.isEmpty, haystack.count >= needle.count, max(from, 0) <= haystack.count - needle.count else { return nil }
+            for index in max(from, 0)...(haystack.count - needle.count) where Array(haystack[index..<(index + needle.count)]) == needle { return index }
+            return nil
+        }
+        var state: UInt64 = 0x5EED
+        func draw(_ bound: UInt64) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % bound)
+        }
+        for _ in 0..<2000 {
+            let haystack = (0..<draw(60)).map { _ in UInt8(0x61 + draw(3)) }
+            let needle = (0..<(1 + draw(4))).map { _ in UInt8(0x61 + draw(3)) }
+            let from = draw(20) - 2
+            #expect(Bytes.firstRange(of: needle, in: haystack, from: from) == naive(needle, haystack, from), "\(needle) in \(haystack) from \(from)")
+        }
+    }
+
     @Test("decimal parsing refuses overflow and non-digits")
     func decimal() {
         #expect(Bytes.decimalValue(Array("12345".utf8)) == 12345)

@@ -105,6 +105,28 @@ struct PointExtractorTests {
         #expect(value(points(HTTPRequest(method: "GET", target: "/", headers: [("Cookie", "a b=1")])), "cookie.a%20b#key") == "a b")
     }
 
+    @Test("multipart text sniffing eight bytes at a time agrees with a byte-by-byte reading")
+    func textSniffing() {
+        func reference(_ bytes: [UInt8]) -> Bool {
+            let sample = bytes.prefix(1024)
+            guard !sample.isEmpty, !sample.contains(0) else { return false }
+            let printable = sample.filter { $0 >= 0x20 || $0 == ASCII.tab || $0 == ASCII.lf || $0 == ASCII.cr }.count
+            return printable * 10 >= sample.count * 9
+        }
+        var random = SeededGenerator(seed: 0x7465_7874)
+        let alphabet: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
+        for round in 0..<3000 {
+            let count = round < 1000 ? round % 41 : [1023, 1024, 1025, 1100][round % 4]
+            // Mostly text with a few odd bytes, so both verdicts occur.
+            let odds = Int(random.next() % 12)
+            var bytes = (0..<count).map { _ in UInt8(0x20 + random.next() % 0x5F) }
+            for _ in 0..<(count == 0 ? 0 : odds) { bytes[Int(random.next() % UInt64(count))] = alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            #expect(MultipartExtractor.isText(bytes[...]) == reference(bytes), "\(bytes)")
+            // A slice not starting at zero reads the same.
+            if count > 1 { #expect(MultipartExtractor.isText(bytes[1...]) == reference(Array(bytes.dropFirst()))) }
+        }
+    }
+
     @Test("tables written out as literals equal their definitions")
     func literalTables() {
         #expect(ValueTraits.classes == ValueTraits.makeClasses())

@@ -125,10 +125,30 @@ enum MultipartExtractor {
         let sample = bytes.prefix(1024)
         guard !sample.isEmpty else { return false }
         var printable = 0
-        for byte in sample {
-            if byte == 0 { return false }
-            if byte >= 0x20 || byte == ASCII.tab || byte == ASCII.lf || byte == ASCII.cr { printable += 1 }
+        let noNUL = sample.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return true }
+            var index = 0
+            while index < buffer.count {
+                // A word in which no byte is below 0x20 is eight printable bytes; any other is read byte by byte.
+                var end = index + 1
+                if index + 8 <= buffer.count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080 == 0 {
+                        printable += 8
+                        index += 8
+                        continue
+                    }
+                    end = index + 8
+                }
+                while index < end {
+                    let byte = buffer[index]
+                    if byte == 0 { return false }
+                    if byte >= 0x20 || byte == ASCII.tab || byte == ASCII.lf || byte == ASCII.cr { printable += 1 }
+                    index += 1
+                }
+            }
+            return true
         }
-        return printable * 10 >= sample.count * 9
+        return noNUL && printable * 10 >= sample.count * 9
     }
 }
