@@ -127,6 +127,23 @@ struct PointExtractorTests {
         }
     }
 
+    @Test("a query of plain, distinct keys is extracted as the general path would (a bracket key forces that path)")
+    func queryLikeGeneral() {
+        for query in ["q=red+shoes&page=2&sort=-date&flag&utm_source=news%20letter", "a=1&A=2&a-b=%3Cb%3E&a.b=&&x=y=z", "t=eyJhbGciOiJIUzI1NiJ9"] {
+            let direct = points(HTTPRequest(method: "GET", target: "/s?" + query))
+            let general = points(HTTPRequest(method: "GET", target: "/s?" + query + "&zz[]=1"))
+            let described = { (points: [Point]) in points.filter { !$0.name.hasPrefix("query.zz") }.map { "\($0.name)=\($0.valueString)" } }
+            #expect(described(direct.points) == described(general.points), "\(query)")
+        }
+        // Derived points filling the collector cut the rest into one raw point, as the general path does.
+        var limits = ParsingLimits.default
+        limits.maxParameters = 4
+        let cut = points(HTTPRequest(method: "GET", target: "/?a=%2541&b=%2542&c=3"), limits: limits)
+        #expect(cut.points.map(\.name) == ["query.a", "query.a|percent", "query.b", "query.b|percent", "query"])
+        #expect(value(cut, "query") == "c=3")
+        #expect(cut.anomalies.map(\.kind).contains(.tooManyParameters))
+    }
+
     @Test("tables written out as literals equal their definitions")
     func literalTables() {
         #expect(ValueTraits.classes == ValueTraits.makeClasses())

@@ -214,26 +214,9 @@ public struct PointExtractor: Sendable {
         }
     }
 
-    /// True when a Cookie field holds at most 64 cookies whose names are plain keys (`PointName.isPlainKey`: no key
-    /// point, escaped as they are) of at most `limit` bytes, no two alike: their point names are then distinct as
-    /// they stand, and nothing needs numbering.
+    /// True when a Cookie field holds plain, distinct names (`PointName.keysPlainlyDistinct`).
     static func cookieNamesPlainlyDistinct(_ field: [UInt8], limit: Int) -> Bool {
-        withUnsafeTemporaryAllocation(of: (start: Int, end: Int).self, capacity: 64) { keys in
-            var count = 0
-            var distinct = true
-            forEachCookie(in: field) { key, _ in
-                guard distinct else { return }
-                guard count < keys.count, key.count <= limit, PointName.isPlainKey(key) else { distinct = false; return }
-                for earlier in 0..<count where keys[earlier].end - keys[earlier].start == key.count
-                    && field[keys[earlier].start..<keys[earlier].end].elementsEqual(key) {
-                    distinct = false
-                    return
-                }
-                keys[count] = (key.startIndex, key.endIndex)
-                count += 1
-            }
-            return distinct
-        }
+        PointName.keysPlainlyDistinct(in: field[...], limit: limit) { visit in forEachCookie(in: field) { key, _ in visit(key) } }
     }
 
     // MARK: - Body

@@ -34,6 +34,29 @@ public enum PointName {
     }
 }
 
+extension PointName {
+    /// True when `keys` (which calls its argument with each key, a slice of `buffer`) yields at most 64 plain keys
+    /// (`isPlainKey`: no key point, escaped as they stand) of at most `limit` bytes, no two alike: names made of a
+    /// prefix and such keys are distinct as they stand, and nothing needs numbering.
+    static func keysPlainlyDistinct(in buffer: ArraySlice<UInt8>, limit: Int, _ keys: ((ArraySlice<UInt8>) -> Void) -> Void) -> Bool {
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 64) { seen in
+            var count = 0
+            var distinct = true
+            keys { key in
+                guard distinct else { return }
+                guard count < seen.count, key.count <= limit, isPlainKey(key) else { distinct = false; return }
+                for earlier in 0..<count where seen[earlier].count == key.count && buffer[seen[earlier]].elementsEqual(key) {
+                    distinct = false
+                    return
+                }
+                seen[count] = key.startIndex..<key.endIndex
+                count += 1
+            }
+            return distinct
+        }
+    }
+}
+
 /// A named value collected from one container before names are made unique.
 struct NamedValue {
     var name: LazyPointName

@@ -6,6 +6,28 @@ enum URLEncodedExtractor {
     /// Extracts pairs under `prefix` (`query` or `body.form`). When `maxParameters` is reached, the
     /// undivided rest is added as one raw point named `prefix` so nothing escapes analysis.
     static func extract(_ bytes: ArraySlice<UInt8>, prefix: String, location: PointLocation, plusAsSpace: Bool, decoders: [DecoderStep] = [], into collector: inout PointCollector) {
+        // The usual case: plain, distinct keys (no escapes, no brackets) that all fit. Each value goes straight to the
+        // collector; should its derived points fill it, the rest is cut as below.
+        var pairs = 0
+        if PointName.keysPlainlyDistinct(in: bytes, limit: collector.limits.maxNameSegmentBytes, { visit in
+            forEachPair(bytes) { key, _ in
+                pairs += 1
+                visit(key)
+            }
+        }) && pairs <= collector.limits.maxParameters - collector.points.count {
+            var cut: Int? = nil
+            forEachPair(bytes) { key, value in
+                guard cut == nil else { return }
+                let name = LazyPointName(prefix: prefix, tail: .key(key, lowercase: false, isKeyPoint: false), limit: collector.limits.maxNameSegmentBytes)
+                let decoded = value.map { PercentDecoder.decode($0, plusAsSpace: plusAsSpace) } ?? []
+                if !collector.add(name, decoded, location, decoders: decoders) { cut = key.startIndex }
+            }
+            if let cut {
+                collector.markFull()
+                collector.addRemainder(prefix, PercentDecoder.decode(bytes[cut...], plusAsSpace: plusAsSpace), location, decoders: decoders)
+            }
+            return
+        }
         var values: [NamedValue] = []
         var starts: [Int] = []
         values.reserveCapacity(16)
@@ -34,6 +56,20 @@ enum URLEncodedExtractor {
             // Everything from the first value not analysed on is analysed as one raw point.
             collector.markFull()
             collector.addRemainder(prefix, PercentDecoder.decode(bytes[cutAt...], plusAsSpace: plusAsSpace), location, decoders: decoders)
+        }
+    }
+
+    /// Calls `body` with the key of each non-empty `&`-separated pair and its value (nil without `=`), as written.
+    static func forEachPair(_ bytes: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>, ArraySlice<UInt8>?) -> Void) {
+        var position = bytes.startIndex
+        while position < bytes.endIndex {
+            let end = bytes[position...].firstIndex(of: ASCII.ampersand) ?? bytes.endIndex
+            if end > position {
+                let pair = bytes[position..<end]
+                let equals = pair.firstIndex(of: ASCII.equals)
+                body(pair[pair.startIndex..<(equals ?? pair.endIndex)], equals.map { pair[($0 + 1)...] })
+            }
+            position = end + 1
         }
     }
 
