@@ -91,7 +91,7 @@ extension Exchange {
     /// when unknown (`Example.COM:8080` → `example.com`, `[::1]:80` → `[::1]`).
     public var originalHost: [UInt8] {
         var host = connection.host.map { Array($0.utf8) } ?? []
-        if host.isEmpty, let header = request.headers.first("host") { host = header }
+        if host.isEmpty, let header = request.headers.first(lowercase: "host") { host = header }
         var end = host.endIndex
         if let colon = host.lastIndex(of: ASCII.colon), !host[colon...].contains(ASCII.rightBracket) { end = colon }
         return host[host.startIndex..<end].map(ASCII.lower)

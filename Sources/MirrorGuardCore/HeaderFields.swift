@@ -87,6 +87,29 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
         return nil
     }
 
+    /// The first value for `name`, a lowercase literal (case-insensitive), or nil: the per-request lookups
+    /// (`host`, `content-type`), compared in place.
+    public func first(lowercase name: StaticString) -> [UInt8]? {
+        for index in fields.indices where fields[index].hasName(lowercase: name) { return fields[index].value }
+        return nil
+    }
+
+    /// True when at least one field is called `name`, a lowercase literal (case-insensitive).
+    public func contains(lowercase name: StaticString) -> Bool {
+        for index in fields.indices where fields[index].hasName(lowercase: name) { return true }
+        return false
+    }
+
+    /// The first value for `name`, a lowercase literal, decoded as UTF-8, or nil.
+    public func firstString(lowercase name: StaticString) -> String? {
+        first(lowercase: name).map { String(lossyUTF8: $0) }
+    }
+
+    /// Every value for `name`, a lowercase literal (case-insensitive), in order.
+    public func values(lowercase name: StaticString) -> [[UInt8]] {
+        fields.indices.filter { fields[$0].hasName(lowercase: name) }.map { fields[$0].value }
+    }
+
     /// The first value for `name` decoded as UTF-8, or nil.
     public func firstString(_ name: String) -> String? {
         first(name).map { String(lossyUTF8: $0) }

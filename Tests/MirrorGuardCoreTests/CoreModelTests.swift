@@ -76,6 +76,17 @@ struct CoreModelTests {
         }
     }
 
+    @Test("header lookups by literal agree with lookups by string, whatever the case sent")
+    func literalHeaderLookups() {
+        let headers: HeaderFields = [("HOST", "a.test"), ("X-Forwarded-For", "1.1.1.1"), ("x-forwarded-for", "2.2.2.2"), ("Content-Typ", "x"), ("Content-Type", "text/plain")]
+        #expect(headers.first(lowercase: "host") == headers.first("host") && headers.first(lowercase: "host") == Array("a.test".utf8))
+        #expect(headers.first(lowercase: "content-type") == Array("text/plain".utf8))
+        #expect(headers.firstString(lowercase: "x-forwarded-for") == "1.1.1.1")
+        #expect(headers.values(lowercase: "x-forwarded-for") == headers.values("x-forwarded-for") && headers.values(lowercase: "x-forwarded-for").count == 2)
+        #expect(headers.contains(lowercase: "content-typ") && !headers.contains(lowercase: "content-encoding"))
+        #expect(headers.first(lowercase: "x-real-ip") == nil)
+    }
+
     @Test("decimal parsing refuses overflow and non-digits")
     func decimal() {
         #expect(Bytes.decimalValue(Array("12345".utf8)) == 12345)

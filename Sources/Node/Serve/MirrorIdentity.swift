@@ -38,31 +38,31 @@ public struct MirrorIdentity: Sendable {
         connection.clientAddress = peerAddress
         connection.clientPort = peerPort
         if believed {
-            if let real = headers.firstString("x-real-ip").map({ $0.trimmingCharactersInSpaces() }), IPAddress.parse(real) != nil {
+            if let real = headers.firstString(lowercase: "x-real-ip").map({ $0.trimmingCharactersInSpaces() }), IPAddress.parse(real) != nil {
                 connection.clientAddress = real
                 connection.clientPort = nil
                 provenance.clientSource = "x-real-ip"
-            } else if let external = headers.firstString("x-envoy-external-address").map({ $0.trimmingCharactersInSpaces() }),
+            } else if let external = headers.firstString(lowercase: "x-envoy-external-address").map({ $0.trimmingCharactersInSpaces() }),
                       IPAddress.parse(external) != nil {
                 // Envoy (and Istio) record the external client here; on shadow copies Envoy 1.40 fills
                 // X-Forwarded-For with a placeholder address (192.0.2.2), so this header comes first.
                 connection.clientAddress = external
                 connection.clientPort = nil
                 provenance.clientSource = "x-envoy-external-address"
-            } else if let forwarded = headers.values("x-forwarded-for").last.map({ String(lossyUTF8: $0) }),
+            } else if let forwarded = headers.values(lowercase: "x-forwarded-for").last.map({ String(lossyUTF8: $0) }),
                       let client = Self.clientFromForwardedFor(forwarded, trusted: trusted) {
                 connection.clientAddress = client
                 connection.clientPort = nil
                 provenance.clientSource = "x-forwarded-for"
             }
-            connection.serverAddress = headers.firstString("x-server-addr")
-            connection.serverPort = headers.firstString("x-server-port").flatMap { Int($0.trimmingCharactersInSpaces()) }.flatMap { (1...65535).contains($0) ? $0 : nil }
-            connection.scheme = (headers.firstString("x-forwarded-proto") ?? headers.firstString("x-scheme")).map { $0.lowercased() }
+            connection.serverAddress = headers.firstString(lowercase: "x-server-addr")
+            connection.serverPort = headers.firstString(lowercase: "x-server-port").flatMap { Int($0.trimmingCharactersInSpaces()) }.flatMap { (1...65535).contains($0) ? $0 : nil }
+            connection.scheme = (headers.firstString(lowercase: "x-forwarded-proto") ?? headers.firstString(lowercase: "x-scheme")).map { $0.lowercased() }
             for name in Self.mirrorHeaders { analysed.headers.removeAll(named: name) }
         }
-        let host = (believed ? headers.firstString("x-forwarded-host") : nil) ?? headers.firstString("host") ?? connection.serverAddress ?? ""
+        let host = (believed ? headers.firstString(lowercase: "x-forwarded-host") : nil) ?? headers.firstString(lowercase: "host") ?? connection.serverAddress ?? ""
         connection.host = Self.originalHost(host)
-        connection.requestID = headers.firstString("x-request-id")
+        connection.requestID = headers.firstString(lowercase: "x-request-id")
         return (Exchange(request: analysed, connection: connection, source: .mirror, receivedAt: receivedAt, anomalies: anomalies),
                 provenance)
     }

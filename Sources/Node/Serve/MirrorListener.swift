@@ -176,7 +176,7 @@ final class MirrorHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// HTTP/1.1 keeps the connection unless `Connection: close`; HTTP/1.0 only with `keep-alive`.
     static func keepsAlive(_ request: HTTPRequest) -> Bool {
-        let connection = request.headers.firstString("connection")?.lowercased() ?? ""
+        let connection = request.headers.firstString(lowercase: "connection")?.lowercased() ?? ""
         if request.version.major == 1 && request.version.minor == 0 { return connection.contains("keep-alive") }
         return !connection.contains("close")
     }

@@ -222,7 +222,7 @@ public struct PointExtractor: Sendable {
     // MARK: - Body
 
     private func extractBody(_ request: HTTPRequest, path: ArraySlice<UInt8>, into collector: inout PointCollector) {
-        let contentType = request.headers.first("content-type") ?? []
+        let contentType = request.headers.first(lowercase: "content-type") ?? []
         let mediaType = MediaType(contentType)
         guard let (body, decoders) = decodedBody(request, into: &collector), !body.isEmpty else { return }
         let sizeBefore = collector.droppedCount
@@ -261,7 +261,7 @@ public struct PointExtractor: Sendable {
 
     /// Undoes `Content-Encoding` (gzip/deflate, stacked up to `maxDecodeLayers`) within the decompression limits.
     private func decodedBody(_ request: HTTPRequest, into collector: inout PointCollector) -> ([UInt8], [DecoderStep])? {
-        guard request.headers.contains("content-encoding") else { return (request.body.bytes, []) }
+        guard request.headers.contains(lowercase: "content-encoding") else { return (request.body.bytes, []) }
         let encodings = request.headers.values("content-encoding").flatMap { value in
             value.split(separator: ASCII.comma).map { Bytes.lowercasedString(Bytes.trimmed($0)) }
         }.filter { !$0.isEmpty && $0 != "identity" }
