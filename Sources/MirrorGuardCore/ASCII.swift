@@ -258,7 +258,9 @@ public enum Bytes {
         return true
     }
 
-    /// Removes leading and trailing spaces and tabs.
+    /// Removes leading and trailing spaces and tabs. Inlinable: a call across modules would retain the slice it
+    /// returns (cookies and parameters are trimmed per pair).
+    @inlinable
     public static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var lower = bytes.startIndex
         var upper = bytes.endIndex
