@@ -75,68 +75,74 @@ public struct Analyzer: Sendable {
         // One run for all points: its context and arrays are set up once, not per value.
         var run = DetectorRun(value: UnsafeBufferPointer(start: nil, count: 0), profile: ValueProfile(UnsafeBufferPointer(start: nil, count: 0)),
                               context: context, clock: clock)
-        extracted.points.withUnsafeMutableBufferPointer { points in
-            // Values already inspected, by fingerprint: open addressing over twice as many slots as it may hold.
-            withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: Self.seenSlots) { seen in
-                for slot in 0..<Self.seenSlots { seen[slot] = (0, -1) }
-                var seenCount = 0
-                for index in points.indices where points[index].value.count >= 2 {
-                    if hits.count >= configuration.maxHitsPerExchange { break }
-                    points[index].value.withUnsafeBufferPointer { value in
-                        let fingerprint = ValueProfile.fingerprint(of: value)
-                        // The same bytes at another point of the same part (repeated parameters, a decoder that changed
-                        // nothing) are inspected once by the detectors that read only the value; the ones that also read
-                        // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
-                        // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
-                        // candidate (the earliest value with that fingerprint in that part) is compared, so colliding
-                        // values cost one comparison each, never one per earlier value.
-                        var duplicate = false
-                        var slot = Int(truncatingIfNeeded: fingerprint >> 58) & (Self.seenSlots - 1)
-                        while seen[slot].point >= 0 {
-                            let earlier = seen[slot].point
-                            if seen[slot].fingerprint == fingerprint && points[earlier].location == points[index].location {
-                                duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
-                                break
+        // Prefilter answers by byte classes, for this exchange (see `DetectorRun.memo`).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * DetectorRun.memoSlots) { memo in
+            memo.initialize(repeating: 0)
+            run.memo = memo
+            extracted.points.withUnsafeMutableBufferPointer { points in
+                // Values already inspected, by fingerprint: open addressing over twice as many slots as it may hold.
+                withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: Self.seenSlots) { seen in
+                    for slot in 0..<Self.seenSlots { seen[slot] = (0, -1) }
+                    var seenCount = 0
+                    for index in points.indices where points[index].value.count >= 2 {
+                        if hits.count >= configuration.maxHitsPerExchange { break }
+                        points[index].value.withUnsafeBufferPointer { value in
+                            let fingerprint = ValueProfile.fingerprint(of: value)
+                            // The same bytes at another point of the same part (repeated parameters, a decoder that changed
+                            // nothing) are inspected once by the detectors that read only the value; the ones that also read
+                            // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
+                            // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
+                            // candidate (the earliest value with that fingerprint in that part) is compared, so colliding
+                            // values cost one comparison each, never one per earlier value.
+                            var duplicate = false
+                            var slot = Int(truncatingIfNeeded: fingerprint >> 58) & (Self.seenSlots - 1)
+                            while seen[slot].point >= 0 {
+                                let earlier = seen[slot].point
+                                if seen[slot].fingerprint == fingerprint && points[earlier].location == points[index].location {
+                                    duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
+                                    break
+                                }
+                                slot = (slot + 1) & (Self.seenSlots - 1)
                             }
-                            slot = (slot + 1) & (Self.seenSlots - 1)
-                        }
-                        if !duplicate && seenCount < Self.seenSlots / 2 {
-                            // `slot` is the first free one of this fingerprint's run, or the matching entry of a
-                            // collision: then the free one further along.
-                            while seen[slot].point >= 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
-                            seen[slot] = (fingerprint, index)
-                            seenCount += 1
-                        }
-                        // A header or path value found clean before, under the same name and host, is skipped.
-                        var cached: CleanValueCache.Key? = nil
-                        if !duplicate, let key = cache?.key(of: &points[index], value, hostHash: hostHash) {
-                            if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { return }
-                            cached = key
-                        }
-                        let profile = ValueProfile(value, fingerprint: fingerprint)
-                        run.value = value
-                        run.profile = profile
-                        // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
-                        // injection; only a callback domain, so only the scanner detector reads it.
-                        let only: UInt64? = duplicate ? DetectorSet.nameDependent
-                            : ClosedHeaderGrammar.isClosed(&points[index], value) ? DetectorSet.scanner : nil
-                        detectorSet.run(&run, point: &points[index], only: only)
-                        if !run.hits.isEmpty {
-                            for hit in run.hits {
-                                hits.append(hit)
-                                Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
+                            if !duplicate && seenCount < Self.seenSlots / 2 {
+                                // `slot` is the first free one of this fingerprint's run, or the matching entry of a
+                                // collision: then the free one further along.
+                                while seen[slot].point >= 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
+                                seen[slot] = (fingerprint, index)
+                                seenCount += 1
                             }
-                            run.hits.removeAll(keepingCapacity: true)
-                        } else if let cached {
-                            cache?.store(cached, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
-                        }
-                        if !run.timings.isEmpty {
-                            for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
-                            run.timings.removeAll(keepingCapacity: true)
+                            // A header or path value found clean before, under the same name and host, is skipped.
+                            var cached: CleanValueCache.Key? = nil
+                            if !duplicate, let key = cache?.key(of: &points[index], value, hostHash: hostHash) {
+                                if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { return }
+                                cached = key
+                            }
+                            let profile = ValueProfile(value, fingerprint: fingerprint)
+                            run.value = value
+                            run.profile = profile
+                            // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
+                            // injection; only a callback domain, so only the scanner detector reads it.
+                            let only: UInt64? = duplicate ? DetectorSet.nameDependent
+                                : ClosedHeaderGrammar.isClosed(&points[index], value) ? DetectorSet.scanner : nil
+                            detectorSet.run(&run, point: &points[index], only: only)
+                            if !run.hits.isEmpty {
+                                for hit in run.hits {
+                                    hits.append(hit)
+                                    Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
+                                }
+                                run.hits.removeAll(keepingCapacity: true)
+                            } else if let cached {
+                                cache?.store(cached, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
+                            }
+                            if !run.timings.isEmpty {
+                                for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
+                                run.timings.removeAll(keepingCapacity: true)
+                            }
                         }
                     }
                 }
             }
+            run.memo = UnsafeMutableBufferPointer(start: nil, count: 0)
         }
         if reportsProtocol && !exchange.anomalies.isEmpty {
             hits.append(contentsOf: ProtocolAnomalies.hits(for: exchange.anomalies).prefix(max(0, configuration.maxHitsPerExchange - hits.count)))
@@ -226,6 +232,11 @@ struct DetectorRun {
     let clock: (@Sendable () -> UInt64)?
     var hits: [Hit] = []
     var timings: [(String, UInt64)] = []
+    /// Which detectors want a value, by its byte classes: `wants` reads nothing else, and the values of one exchange
+    /// share a few class sets. Direct-mapped: `memoSlots` keys (classes with bit 32 set) then as many masks; empty when
+    /// the run has no room (every value then asks every prefilter).
+    var memo = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
+    static let memoSlots = 16
 }
 
 /// The shipped detectors called with static dispatch (no existential boxing on the hot path), each behind
@@ -260,11 +271,56 @@ struct DetectorSet: Sendable {
 
     /// Runs the enabled detectors, or only those of them in `only`.
     /// The point is passed down `inout` only so it is not copied (see `Analyzer.analyze`); nothing writes it.
+    /// Not inlined: `Benchmarks/run instructions` counts the detectors' share of a request as this function's.
+    @inline(never)
     func run(_ run: inout DetectorRun, point: inout Point, only: UInt64? = nil) {
-        if let only {
-            DetectorSet(bits: enabled & only).run(&run, point: &point)
-            return
+        let wanted = wanted(&run) & (only ?? ~0)
+        guard wanted != 0 else { return }
+        DetectorSet(bits: wanted).inspect(&run, point: &point)
+    }
+
+    /// The enabled detectors whose prefilter takes the run's value, from the memo when its classes were seen.
+    func wanted(_ run: inout DetectorRun) -> UInt64 {
+        let classes = UInt64(run.profile.classes.rawValue)
+        let slots = DetectorRun.memoSlots
+        guard run.memo.count == 2 * slots else { return wants(run.profile) }
+        let slot = Int(truncatingIfNeeded: (classes &* 0x9E37_79B9_7F4A_7C15) >> 60) & (slots - 1)
+        let key = classes | 1 << 32
+        if run.memo[slot] == key { return run.memo[slots + slot] }
+        let mask = wants(run.profile)
+        run.memo[slot] = key
+        run.memo[slots + slot] = mask
+        return mask
+    }
+
+    /// The enabled detectors whose prefilter takes a value of this profile.
+    func wants(_ profile: ValueProfile) -> UInt64 {
+        var mask: UInt64 = 0
+        func take<D: PointDetector>(_ detector: D, _ bit: UInt64) {
+            if enabled & (1 << bit) != 0 && detector.wants(profile) { mask |= 1 << bit }
         }
+        take(SQLInjectionDetector(), 0)
+        take(CrossSiteScriptingDetector(), 1)
+        take(PathTraversalDetector(), 2)
+        take(CommandInjectionDetector(), 3)
+        take(CodeInjectionDetector(), 4)
+        take(ServerSideRequestForgeryDetector(), 5)
+        take(OpenRedirectDetector(), 6)
+        take(TemplateInjectionDetector(), 7)
+        take(ServerSideIncludeDetector(), 8)
+        take(ExternalEntityDetector(), 9)
+        take(NoSQLInjectionDetector(), 10)
+        take(LDAPInjectionDetector(), 11)
+        take(CRLFInjectionDetector(), 12)
+        take(MailInjectionDetector(), 13)
+        take(Log4ShellDetector(), 14)
+        take(ScannerDetector(), 15)
+        take(XPathInjectionDetector(), 16)
+        return mask
+    }
+
+    /// Runs the detectors of this set (prefilters already passed), in `order`.
+    private func inspect(_ run: inout DetectorRun, point: inout Point) {
         step(SQLInjectionDetector(), 0, &point, &run)
         step(CrossSiteScriptingDetector(), 1, &point, &run)
         step(PathTraversalDetector(), 2, &point, &run)
@@ -286,7 +342,7 @@ struct DetectorSet: Sendable {
 
     @inline(__always)
     private func step<D: PointDetector>(_ detector: D, _ bit: UInt64, _ point: inout Point, _ run: inout DetectorRun) {
-        guard enabled & (1 << bit) != 0, detector.wants(run.profile) else { return }
+        guard enabled & (1 << bit) != 0 else { return }
         guard let clock = run.clock else {
             detector.inspect(run.value, point: point, profile: run.profile, context: run.context, into: &run.hits)
             return

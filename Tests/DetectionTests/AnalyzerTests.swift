@@ -98,6 +98,32 @@ struct AnalyzerTests {
         #expect(analysis.hits.allSatisfy { $0.point == "query.a" || $0.point == "query.b" })
     }
 
+    @Test("prefilter answers remembered by byte classes equal the prefilters' own, colliding slots included")
+    func prefilterMemo() {
+        let set = DetectorSet(enabled: Set(DetectorSet.order))
+        var run = DetectorRun(value: UnsafeBufferPointer(start: nil, count: 0), profile: ValueProfile(UnsafeBufferPointer(start: nil, count: 0)),
+                              context: DetectionContext(), clock: nil)
+        var state: UInt64 = 0x6D65_6D6F
+        let alphabet = Array("' \"`()<>;=-#/*!@$%&|^~,.:?[]{}\\+ 09azAZ\n\t".utf8) + [0x00, 0xC3, 0xFF]
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * DetectorRun.memoSlots) { memo in
+            memo.initialize(repeating: 0)
+            run.memo = memo
+            var answers = Set<UInt64>()
+            for _ in 0..<5000 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let bytes = (0..<Int(state >> 60)).map { offset in alphabet[Int((state >> (UInt64(offset) * 4 % 56)) % UInt64(alphabet.count))] }
+                bytes.withUnsafeBufferPointer { value in
+                    run.profile = ValueProfile(value)
+                    let expected = set.wants(run.profile)
+                    answers.insert(expected)
+                    #expect(set.wanted(&run) == expected && set.wanted(&run) == expected, "\(bytes)")
+                }
+            }
+            #expect(answers.count > 20)
+            run.memo = UnsafeMutableBufferPointer(start: nil, count: 0)
+        }
+    }
+
     @Test("tables written out as literals equal their definitions")
     func literalTables() {
         #expect(ValueProfile.table == ValueProfile.makeTable())
