@@ -69,11 +69,8 @@ struct PointCollector {
     @discardableResult
     mutating func add(_ values: consuming [NamedValue], _ location: PointLocation, decoders: [DecoderStep] = []) -> Int {
         values.makeNamesUnique()
-        // Each entry is moved out (swapped for an empty one: no copy of its name or value) and into its point.
-        var emptied = NamedValue(name: "", value: [])
-        for index in values.indices {
-            swap(&values[index], &emptied)
-            if !add(emptied.name, emptied.value, location, decoders: decoders, role: emptied.role) { return index }
+        for (index, entry) in values.enumerated() {
+            if !add(entry.name, entry.value, location, decoders: decoders, role: entry.role) { return index }
         }
         return values.count
     }
