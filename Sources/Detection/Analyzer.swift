@@ -175,7 +175,8 @@ public protocol PointDetector: Sendable {
     var id: String { get }
     /// The attack class it reports.
     var attackType: AttackType { get }
-    /// The cheap prefilter: false when the value's byte classes rule the attack out.
+    /// The cheap prefilter: false when the value's byte classes rule the attack out. It reads `profile.classes` and
+    /// nothing else: the analyser remembers its answers by classes within an exchange.
     func wants(_ profile: ValueProfile) -> Bool
     /// Appends hits found in `value` (the bytes of `point`) to `hits`.
     func inspect(_ value: UnsafeBufferPointer<UInt8>, point: Point, profile: ValueProfile, context: DetectionContext, into hits: inout [Hit])

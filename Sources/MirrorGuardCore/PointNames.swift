@@ -158,9 +158,10 @@ public final class NameTree: @unchecked Sendable, Hashable {
         nodes.reserveCapacity(expectedNodes)
     }
 
-    /// Adds a node under `parent` (-1: the root) and returns its index.
+    /// Adds a node under `parent` (-1: the root; any index not yet added also means the root, so every chain of
+    /// parents ends) and returns its index.
     public func add(parent: Int, _ segment: Segment) -> Int {
-        nodes.append(Node(parent: parent, segment: segment))
+        nodes.append(Node(parent: parent < nodes.count ? parent : -1, segment: segment))
         return nodes.count - 1
     }
 

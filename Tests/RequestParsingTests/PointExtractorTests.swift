@@ -254,6 +254,11 @@ struct PointExtractorTests {
             #expect(point.lazyName.isSameName(as: written) && written.isSameName(as: point.lazyName), "\(point.name)")
         }
         #expect(nodes >= 9)
+        // A parent not yet added is the root: chains always end; an unknown node is named as the root.
+        let tree = NameTree(root: "body.json", limit: 64)
+        let node = tree.add(parent: 0, .key(Array("a".utf8)[...]))
+        #expect(LazyPointName(tree: tree, node: node).string == "body.json.a")
+        #expect(LazyPointName(tree: tree, node: 7).string == "body.json")
         let others = extracted.points.filter { if case .node = $0.lazyName.tail { return true } else { return false } }
         for (first, second) in zip(others, others.dropFirst()) { #expect(!first.lazyName.isSameName(as: second.lazyName)) }
     }
