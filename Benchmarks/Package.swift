@@ -1,5 +1,9 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// SwiftPM names a path dependency after its directory: the clone's folder, whatever the user called it.
+let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Benchmarks live in their own package so the main package stays lean (STYLE.md).
 // Run with `Benchmarks/run` (release build). malloc-interposer is built for the allocation pass, which
@@ -15,11 +19,11 @@ let package = Package(
         .executableTarget(
             name: "mirrorguard-bench",
             dependencies: [
-                .product(name: "MirrorGuardCore", package: "main"),
-                .product(name: "RequestParsing", package: "main"),
-                .product(name: "Detection", package: "main"),
-                .product(name: "Discovery", package: "main"),
-                .product(name: "BodyDecompression", package: "main"),
+                .product(name: "MirrorGuardCore", package: mainPackage),
+                .product(name: "RequestParsing", package: mainPackage),
+                .product(name: "Detection", package: mainPackage),
+                .product(name: "Discovery", package: mainPackage),
+                .product(name: "BodyDecompression", package: mainPackage),
             ]
         ),
     ],

@@ -142,6 +142,9 @@ public final class NameTree: @unchecked Sendable, Hashable {
         /// The parent node, or -1 for the root.
         var parent: Int
         var segment: Segment
+        /// `LazyPointName.fingerprint(foldingIndices: true)` of the node's name: hashed as the node is added (extending
+        /// its parent's), so API discovery, which reads it for every point, does not walk the chain.
+        var foldedFingerprint: UInt64
     }
 
     /// The name of the root (`body.json`, `query.data|json`).
@@ -151,18 +154,33 @@ public final class NameTree: @unchecked Sendable, Hashable {
     /// Written only while the tree is built, by its one builder: no dynamic exclusivity check per node.
     @exclusivity(unchecked) private(set) var nodes: [Node] = []
 
+    /// The root's fingerprint with indices folded.
+    let rootFoldedFingerprint: UInt64
+
     /// An empty tree; room for `expectedNodes` nodes is made at once.
     public init(root: String, limit: Int, expectedNodes: Int = 0) {
         self.root = root
         self.limit = limit
+        rootFoldedFingerprint = LazyPointName(root).fingerprint(foldingIndices: true)
         nodes.reserveCapacity(expectedNodes)
     }
 
     /// Adds a node under `parent` (-1: the root; any index not yet added also means the root, so every chain of
     /// parents ends) and returns its index.
     public func add(parent: Int, _ segment: Segment) -> Int {
-        nodes.append(Node(parent: parent < nodes.count ? parent : -1, segment: segment))
+        let parent = parent < nodes.count ? parent : -1
+        var folded = parent >= 0 ? nodes[parent].foldedFingerprint : rootFoldedFingerprint
+        switch segment {
+        case let .key(key): LazyPointName.hashKey(key, lowercase: false, limit: limit, into: &folded)
+        case let .index(position): LazyPointName.hashIndex(position, fold: true, into: &folded)
+        }
+        nodes.append(Node(parent: parent, segment: segment, foldedFingerprint: folded))
         return nodes.count - 1
+    }
+
+    /// The folded fingerprint of node `index` (the root's for the root or an unknown node).
+    func foldedFingerprint(of index: Int) -> UInt64 {
+        index >= 0 && index < nodes.count ? nodes[index].foldedFingerprint : rootFoldedFingerprint
     }
 
     /// The dotted name of node `index`.
@@ -267,6 +285,12 @@ public struct LazyPointName: Sendable, Hashable {
     public func fingerprint(foldingIndices fold: Bool) -> UInt64 {
         // One local accumulator, no closure capturing it: this runs for every point API discovery reads.
         let prime: UInt64 = 0x0000_0100_0000_01B3
+        if fold, case let .node(tree, index, isKeyPoint) = tail {
+            // Hashed as the tree was built, from its root (this name's prefix) on.
+            var hash = tree.foldedFingerprint(of: index)
+            if isKeyPoint { for byte in "#key".utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
+            return hash
+        }
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         var prefix = prefix
         hash = prefix.withUTF8 { bytes in
@@ -295,12 +319,13 @@ public struct LazyPointName: Sendable, Hashable {
         case let .index(index):
             Self.hashIndex(index, fold: fold, into: &hash)
         case let .node(tree, index, isKeyPoint):
+            // Unfolded (folded ones returned above): the chain from the root's child down.
             hash = tree.chain(to: index) { chain in
                 var hash = hash
                 for node in chain {
                     switch tree.nodes[node].segment {
                     case let .key(key): Self.hashKey(key, lowercase: false, limit: limit, into: &hash)
-                    case let .index(position): Self.hashIndex(position, fold: fold, into: &hash)
+                    case let .index(position): Self.hashIndex(position, fold: false, into: &hash)
                     }
                 }
                 return hash
@@ -312,7 +337,7 @@ public struct LazyPointName: Sendable, Hashable {
 
     /// Hashes `.KEY` as `PointNames.child` writes it (escaped, cut at `limit` and marked `~~`).
     @inline(__always)
-    private static func hashKey(_ key: ArraySlice<UInt8>, lowercase: Bool, limit: Int, into hash: inout UInt64) {
+    static func hashKey(_ key: ArraySlice<UInt8>, lowercase: Bool, limit: Int, into hash: inout UInt64) {
         let prime: UInt64 = 0x0000_0100_0000_01B3
         hash = (hash ^ UInt64(ASCII.dot)) &* prime
         var written = 0
@@ -336,7 +361,7 @@ public struct LazyPointName: Sendable, Hashable {
 
     /// Hashes `[index]`, or `[]` when indices are folded.
     @inline(__always)
-    private static func hashIndex(_ index: Int, fold: Bool, into hash: inout UInt64) {
+    static func hashIndex(_ index: Int, fold: Bool, into hash: inout UInt64) {
         let prime: UInt64 = 0x0000_0100_0000_01B3
         hash = (hash ^ UInt64(ASCII.leftBracket)) &* prime
         if !fold { for byte in String(index).utf8 { hash = (hash ^ UInt64(byte)) &* prime } }
