@@ -87,6 +87,22 @@ struct CoreModelTests {
         #expect(headers.first(lowercase: "x-real-ip") == nil)
     }
 
+    @Test("the original host is lowercased and loses its port, from the connection or the Host header")
+    func originalHost() {
+        func host(_ header: String?, connection: String? = nil) -> String {
+            var exchange = Exchange(request: HTTPRequest(method: "GET", target: "/", headers: HeaderFields(header.map { [HeaderField(name: "Host", value: $0)] } ?? [])))
+            exchange.connection.host = connection
+            return String(decoding: exchange.originalHost, as: UTF8.self)
+        }
+        #expect(host("Example.COM:8080") == "example.com")
+        #expect(host("shop.test") == "shop.test")
+        #expect(host("shop.test:443") == "shop.test")
+        #expect(host("[::1]:80") == "[::1]")
+        #expect(host("[::1]") == "[::1]")
+        #expect(host("SHOP.test", connection: "Api.Test") == "api.test")
+        #expect(host(nil) == "")
+    }
+
     @Test("decimal parsing refuses overflow and non-digits")
     func decimal() {
         #expect(Bytes.decimalValue(Array("12345".utf8)) == 12345)
