@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // SwiftPM names a path dependency after its directory: the clone's folder, whatever the user called it.
-let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 // Benchmarks live in their own package so the main package stays lean (STYLE.md).
 // Run with `Benchmarks/run` (release build). malloc-interposer is built for the allocation pass, which
