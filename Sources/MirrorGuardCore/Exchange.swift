@@ -95,7 +95,7 @@ extension Exchange {
         var end = host.endIndex
         if let colon = host.lastIndex(of: ASCII.colon), !host[colon...].contains(ASCII.rightBracket) { end = colon }
         // Usually already lowercase and without a port: the bytes as they are (no copy).
-        if end == host.endIndex && !host.contains(where: { $0 &- 0x41 < 26 }) { return host }
+        if end == host.endIndex && host.allSatisfy({ ASCII.lower($0) == $0 }) { return host }
         return host[host.startIndex..<end].map(ASCII.lower)
     }
 }

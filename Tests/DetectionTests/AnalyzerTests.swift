@@ -101,6 +101,7 @@ struct AnalyzerTests {
     @Test("prefilter answers remembered by byte classes equal the prefilters' own, colliding slots included")
     func prefilterMemo() {
         let set = DetectorSet(enabled: Set(DetectorSet.order))
+        let registry = DetectorRegistry.allDetectors()
         var run = DetectorRun(value: UnsafeBufferPointer(start: nil, count: 0), profile: ValueProfile(UnsafeBufferPointer(start: nil, count: 0)),
                               context: DetectionContext(), clock: nil)
         var state: UInt64 = 0x6D65_6D6F
@@ -116,6 +117,9 @@ struct AnalyzerTests {
                     run.profile = ValueProfile(value)
                     let expected = set.wants(run.profile)
                     answers.insert(expected)
+                    // The set's list of prefilters is the registry's, in its order.
+                    let byRegistry = registry.enumerated().reduce(UInt64(0)) { $0 | ($1.element.wants(run.profile) ? 1 << UInt64($1.offset) : 0) }
+                    #expect(expected == byRegistry, "\(bytes)")
                     #expect(set.wanted(&run) == expected && set.wanted(&run) == expected, "\(bytes)")
                 }
             }
