@@ -83,13 +83,13 @@ public struct RequestObservation: Sendable {
         }
         time = exchange.receivedAt?.nanosecondsSinceEpoch ?? 0
         mediaType = nil
-        if !request.body.bytes.isEmpty, let contentType = request.headers.first("content-type") {
+        if !request.body.bytes.isEmpty, let contentType = request.headers.first(lowercase: "content-type") {
             let end = contentType.firstIndex(of: ASCII.semicolon) ?? contentType.endIndex
             let type = contentType[..<end].filter { $0 != ASCII.space && $0 != ASCII.tab }.prefix(64).map(ASCII.lower)
             mediaType = String(decoding: type, as: UTF8.self)
         }
         var auth: AuthSchemes = []
-        if let authorization = request.headers.first("authorization") {
+        if let authorization = request.headers.first(lowercase: "authorization") {
             if ASCII.hasPrefixIgnoringCase(authorization[...], "bearer ") {
                 auth.insert(ValueShape.formats(authorization.dropFirst(7)).contains(.jwt) ? .jwt : .bearer)
             } else if ASCII.hasPrefixIgnoringCase(authorization[...], "basic ") {

@@ -131,7 +131,7 @@ package enum HAREntryDecoder {
             headers.append(name: name, value: Array(value.utf8))
         }
         let (target, urlHost) = splitURL(url)
-        if !headers.contains("host"), let host = authority ?? urlHost {
+        if !headers.contains(lowercase: "host"), let host = authority ?? urlHost {
             headers.append(name: "Host", value: Array(host.utf8))
         }
         var body: [UInt8] = []
@@ -147,15 +147,15 @@ package enum HAREntryDecoder {
                     formEncode(param["name"] as? String ?? "") + "=" + formEncode(param["value"] as? String ?? "")
                 }.joined(separator: "&").utf8)
             }
-            if !headers.contains("content-type"), let mime = postData["mimeType"] as? String, !mime.isEmpty {
+            if !headers.contains(lowercase: "content-type"), let mime = postData["mimeType"] as? String, !mime.isEmpty {
                 headers.append(name: "Content-Type", value: Array(mime.utf8))
             }
         }
         let version = parseVersion(request["httpVersion"] as? String)
         let httpRequest = HTTPRequest(method: Array(method.utf8), target: Array(target.utf8), version: version, headers: headers, body: Body(bytes: body))
         var exchange = Exchange(request: httpRequest, source: .scan)
-        exchange.connection.requestID = headers.firstString("x-request-id")
-        exchange.connection.host = headers.firstString("host")
+        exchange.connection.requestID = headers.firstString(lowercase: "x-request-id")
+        exchange.connection.host = headers.firstString(lowercase: "host")
         if let address = entry["serverIPAddress"] as? String { exchange.connection.serverAddress = address }
         if let response = entry["response"] as? [String: Any] { exchange.response = decodeResponse(response) }
         return .success(exchange)

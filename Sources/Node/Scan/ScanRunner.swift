@@ -199,8 +199,8 @@ package final class ScanRunner {
         case let .message(message):
             guard let request = message.request else { return }
             var exchange = Exchange(request: request, source: .scan, streamOffset: message.offset, anomalies: message.anomalies)
-            exchange.connection.requestID = request.headers.firstString("x-request-id")
-            exchange.connection.host = request.headers.firstString("host")
+            exchange.connection.requestID = request.headers.firstString(lowercase: "x-request-id")
+            exchange.connection.host = request.headers.firstString(lowercase: "host")
             for anomaly in message.anomalies where anomaly.kind == .truncatedMessage || anomaly.kind == .badChunkSize {
                 diagnostics("mirrorguard scan: \(input): request \(summary.requests) at offset \(message.offset): \(anomaly.detail) (byte \(anomaly.offset ?? message.offset))")
             }

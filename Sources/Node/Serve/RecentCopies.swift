@@ -57,7 +57,7 @@ final class RecentCopies: @unchecked Sendable {
         return RecentCopy(time: exchange.receivedAt ?? Timestamp(nanosecondsSinceEpoch: 0), sender: peerAddress ?? "",
                           senderTrusted: provenance.senderTrusted, client: exchange.connection.clientAddress ?? "",
                           clientSource: provenance.clientSource, host: exchange.connection.host ?? "",
-                          hostHeader: request.headers.firstString("host") ?? "", requestID: exchange.connection.requestID,
+                          hostHeader: request.headers.firstString(lowercase: "host") ?? "", requestID: exchange.connection.requestID,
                           scheme: exchange.connection.scheme, server: server, method: request.methodString,
                           target: String(lossyUTF8: Array(request.target.prefix(256))))
     }

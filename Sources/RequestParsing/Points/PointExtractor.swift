@@ -262,7 +262,7 @@ public struct PointExtractor: Sendable {
     /// Undoes `Content-Encoding` (gzip/deflate, stacked up to `maxDecodeLayers`) within the decompression limits.
     private func decodedBody(_ request: HTTPRequest, into collector: inout PointCollector) -> ([UInt8], [DecoderStep])? {
         guard request.headers.contains(lowercase: "content-encoding") else { return (request.body.bytes, []) }
-        let encodings = request.headers.values("content-encoding").flatMap { value in
+        let encodings = request.headers.values(lowercase: "content-encoding").flatMap { value in
             value.split(separator: ASCII.comma).map { Bytes.lowercasedString(Bytes.trimmed($0)) }
         }.filter { !$0.isEmpty && $0 != "identity" }
         guard !encodings.isEmpty else { return (request.body.bytes, []) }
