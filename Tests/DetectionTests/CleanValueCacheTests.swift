@@ -105,4 +105,24 @@ struct CleanValueCacheTests {
         _ = analyzer.analyze(exchange("/", headers: [("X-Request-Id", String(repeating: "word ", count: 20))]), cache: cache)
         #expect(cache.lookups == lookupsBefore + 1)
     }
+
+    @Test("the slot hash reads every byte of values of every length, and the name and index")
+    func hashReadsEveryByte() {
+        for length in 0...40 {
+            let value = (0..<length).map { UInt8(truncatingIfNeeded: 0x41 + $0 * 7) }
+            let hash = value.withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accept", index: -1, value: $0, hostHash: 3) }
+            #expect(hash & 1 == 1)
+            // The same bytes at another address hash alike; one byte changed anywhere, or one more, moves the hash.
+            #expect(Array(value + [0]).withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accept", index: -1, value: UnsafeBufferPointer(rebasing: $0[..<length]), hostHash: 3) } == hash)
+            #expect((value + [0x41]).withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accept", index: -1, value: $0, hostHash: 3) } != hash)
+            for position in 0..<length {
+                var changed = value
+                changed[position] ^= 0x20
+                #expect(changed.withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accept", index: -1, value: $0, hostHash: 3) } != hash, "length \(length), byte \(position)")
+            }
+            #expect(value.withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accepu", index: -1, value: $0, hostHash: 3) } != hash)
+            #expect(value.withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accept", index: 0, value: $0, hostHash: 3) } != hash)
+            #expect(value.withUnsafeBufferPointer { CleanValueCache.hash(name: "header.accept", index: -1, value: $0, hostHash: 4) } != hash)
+        }
+    }
 }

@@ -101,33 +101,44 @@ public final class CleanValueCache {
 
     /// The host's share of the slot hash, computed once per exchange.
     static func hostHash(_ host: [UInt8]) -> UInt64 {
-        host.withUnsafeBufferPointer { mix($0, seed: 0) }
+        mix(host, seed: 0)
     }
 
     /// The slot hash of a value under a name (prefix and index) and host hash (`hostHash`); never 0.
     static func hash(name: String, index: Int, value: UnsafeBufferPointer<UInt8>, hostHash: UInt64) -> UInt64 {
-        var name = name
-        let nameHash = name.withUTF8 { mix($0, seed: hostHash ^ UInt64(bitPattern: Int64(index))) }
+        let seed = hostHash ^ UInt64(bitPattern: Int64(index))
+        // Read in place: the names are native strings (a copy made contiguous only for a bridged one).
+        let nameHash = name.utf8.withContiguousStorageIfAvailable { mix($0, seed: seed) } ?? mix(Array(name.utf8), seed: seed)
         return mix(value, seed: nameHash) | 1
     }
 
-    /// Eight bytes per step, multiplied and folded: spreads values that share a prefix and a length.
+    static func mix(_ bytes: [UInt8], seed: UInt64) -> UInt64 {
+        bytes.withUnsafeBufferPointer { mix($0, seed: seed) }
+    }
+
+    /// Eight bytes per step, multiplied and folded: spreads values that share a prefix and a length. The bytes after
+    /// the last whole word are read as one word too — the last eight bytes, overlapping the word before, or two
+    /// overlapping four-byte halves of a shorter value — never byte by byte.
     static func mix(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
         let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var hash = (seed ^ UInt64(bytes.count)) &* multiplier
-        guard let base = bytes.baseAddress else { return hash }
-        var index = 0
-        while index + 8 <= bytes.count {
-            hash = (hash ^ UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) &* multiplier
-            hash ^= hash >> 29
-            index += 8
-        }
-        var last: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < bytes.count {
-            last |= UInt64(bytes[index]) << shift
-            shift += 8
-            index += 1
+        let count = bytes.count
+        var hash = (seed ^ UInt64(count)) &* multiplier
+        guard let base = bytes.baseAddress, count > 0 else { return hash }
+        let raw = UnsafeRawPointer(base)
+        let last: UInt64
+        if count >= 8 {
+            var index = 0
+            while index + 8 <= count {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* multiplier
+                hash ^= hash >> 29
+                index += 8
+            }
+            guard index < count else { return hash ^ (hash >> 32) }
+            last = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else if count >= 4 {
+            last = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)) << 32
+        } else {
+            last = UInt64(base[0]) | UInt64(base[count / 2]) << 8 | UInt64(base[count - 1]) << 16
         }
         hash = (hash ^ last) &* multiplier
         return hash ^ (hash >> 32)
