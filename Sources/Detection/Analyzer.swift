@@ -80,35 +80,40 @@ public struct Analyzer: Sendable {
             memo.initialize(repeating: 0)
             run.memo = memo
             extracted.points.withUnsafeMutableBufferPointer { points in
-                // Values already inspected, by fingerprint: open addressing over twice as many slots as it may hold.
-                withUnsafeTemporaryAllocation(of: (fingerprint: UInt64, point: Int).self, capacity: Self.seenSlots) { seen in
-                    for slot in 0..<Self.seenSlots { seen[slot] = (0, -1) }
+                // Values already inspected, by fingerprint: open addressing over twice as many slots as it may hold. An
+                // entry packs the fingerprint's upper 48 bits with the point's index + 1 (0 is a free slot): the table is
+                // 1 KiB, on the stack and cleared as one block.
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.seenSlots) { seen in
+                    seen.initialize(repeating: 0)
                     var seenCount = 0
                     for index in points.indices where points[index].value.count >= 2 {
                         if hits.count >= configuration.maxHitsPerExchange { break }
                         points[index].value.withUnsafeBufferPointer { value in
                             let fingerprint = ValueProfile.fingerprint(of: value)
+                            let upper = fingerprint & ~Self.seenIndexMask
                             // The same bytes at another point of the same part (repeated parameters, a decoder that changed
                             // nothing) are inspected once by the detectors that read only the value; the ones that also read
                             // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
                             // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
-                            // candidate (the earliest value with that fingerprint in that part) is compared, so colliding
-                            // values cost one comparison each, never one per earlier value.
+                            // candidate (the earliest value with those fingerprint bits in that part) is compared, so
+                            // colliding values cost one comparison each, never one per earlier value.
                             var duplicate = false
-                            var slot = Int(truncatingIfNeeded: fingerprint >> 58) & (Self.seenSlots - 1)
-                            while seen[slot].point >= 0 {
-                                let earlier = seen[slot].point
-                                if seen[slot].fingerprint == fingerprint && points[earlier].location == points[index].location {
-                                    duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
-                                    break
+                            var slot = Int(truncatingIfNeeded: fingerprint >> 57) & (Self.seenSlots - 1)
+                            while seen[slot] != 0 {
+                                if seen[slot] & ~Self.seenIndexMask == upper {
+                                    let earlier = Int(truncatingIfNeeded: seen[slot] & Self.seenIndexMask) - 1
+                                    if points[earlier].location == points[index].location {
+                                        duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
+                                        break
+                                    }
                                 }
                                 slot = (slot + 1) & (Self.seenSlots - 1)
                             }
-                            if !duplicate && seenCount < Self.seenSlots / 2 {
+                            if !duplicate && seenCount < Self.seenSlots / 2 && index < Int(Self.seenIndexMask) {
                                 // `slot` is the first free one of this fingerprint's run, or the matching entry of a
                                 // collision: then the free one further along.
-                                while seen[slot].point >= 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
-                                seen[slot] = (fingerprint, index)
+                                while seen[slot] != 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
+                                seen[slot] = upper | UInt64(index + 1)
                                 seenCount += 1
                             }
                             // A header or path value found clean before, under the same name and host, is skipped.
@@ -153,6 +158,8 @@ public struct Analyzer: Sendable {
     /// Slots of the table of inspected values (a power of two); it holds at most half as many values, later distinct
     /// values are inspected without being remembered.
     static let seenSlots = 128
+    /// The bits of an entry of that table holding the point's index + 1; points beyond are not remembered.
+    static let seenIndexMask: UInt64 = 0xFFFF
 
     /// A hit on a decoded point (`query.q|percent`) repeats one already found on its source (`query.q`); a hit on
     /// a raw remainder (`body`, `query`) repeats one already found inside that container (`body.json.text`).
