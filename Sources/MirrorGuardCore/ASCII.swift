@@ -232,8 +232,13 @@ public enum Bytes {
 
     /// True when every byte sequence is well-formed UTF-8.
     public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { isValidUTF8($0) }
+    }
+
+    /// True when `bytes` is well-formed UTF-8, read in place.
+    public static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         // Fast path: pure ASCII.
-        if !bytes.withUnsafeBufferPointer({ ASCII.containsNonASCII($0) }) { return true }
+        if !ASCII.containsNonASCII(bytes) { return true }
         var index = 0
         let count = bytes.count
         while index < count {

@@ -90,11 +90,59 @@ public enum Base64Decoder {
 
     /// True when decoded bytes are text a person or program wrote: valid UTF-8, mostly printable.
     public static func isPrintableText(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { isPrintableText($0) }
+    }
+
+    /// `isPrintableText`, read in place.
+    static func isPrintableText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !bytes.isEmpty, Bytes.isValidUTF8(bytes) else { return false }
         var printable = 0
-        for byte in bytes where byte >= 0x20 || byte == ASCII.tab || byte == ASCII.lf || byte == ASCII.cr {
-            if byte != 0x7F { printable += 1 }
-        }
+        for byte in bytes where isPrintable(byte) { printable += 1 }
         return printable * 100 >= bytes.count * 97
+    }
+
+    /// A byte `isPrintableText` counts: not a control other than tab, LF and CR.
+    @inline(__always)
+    private static func isPrintable(_ byte: UInt8) -> Bool {
+        (byte >= 0x20 && byte != 0x7F) || byte == ASCII.tab || byte == ASCII.lf || byte == ASCII.cr
+    }
+
+    /// `decode(bytes)` when it is `isPrintableText`, else nil. The bytes are decoded into scratch space first and
+    /// copied out only when they are text, and decoding stops once too many controls make that impossible: values
+    /// that look like base64 and are not (trace ids, slugs, hashes) cost no allocation.
+    public static func decodeText(_ bytes: [UInt8]) -> [UInt8]? {
+        var count = bytes.count
+        while count > 0 && bytes[count - 1] == ASCII.equals { count -= 1 }
+        guard count > 0, count % 4 != 1 else { return nil }
+        // What `decode` writes: six bits per byte, whole bytes only.
+        let decodedCount = count * 6 / 8
+        // `isPrintableText` allows controls in 3 % of the bytes.
+        let allowedControls = decodedCount * 3 / 100
+        return bytes.withUnsafeBufferPointer { input in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: decodedCount) { output -> [UInt8]? in
+                var written = 0
+                var controls = 0
+                var accumulator: UInt32 = 0
+                var bits = 0
+                for index in 0..<count {
+                    guard let value = sextet(input[index]) else { return nil }
+                    accumulator = accumulator << 6 | UInt32(value)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        let byte = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
+                        accumulator &= (1 << UInt32(bits)) - 1
+                        if !isPrintable(byte) {
+                            controls += 1
+                            if controls > allowedControls { return nil }
+                        }
+                        output[written] = byte
+                        written += 1
+                    }
+                }
+                let decoded = UnsafeBufferPointer(rebasing: output[..<written])
+                return Bytes.isValidUTF8(decoded) ? Array(decoded) : nil
+            }
+        }
     }
 }

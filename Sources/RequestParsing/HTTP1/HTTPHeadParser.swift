@@ -229,7 +229,7 @@ struct HTTPHeadParser {
             anomalies.append(Anomaly(.invalidHeader, "invalid header name \(Self.show(nameBytes))", offset: offset))
         }
         let value = Bytes.trimmed(UnsafeBufferPointer(rebasing: content[(colon + 1)...]))
-        if ASCII.containsNonASCII(value) && !Bytes.isValidUTF8(Array(value)) {
+        if !Bytes.isValidUTF8(value) {
             anomalies.append(Anomaly(.invalidUTF8, "header \(Self.show(nameBytes))", offset: offset))
         }
         // Token names are ASCII: decoding cannot repair anything.

@@ -110,8 +110,8 @@ struct PointCollector {
         if traits.looksLikeJWT, JWTExtractor.extract(value, name: name() + "|jwt", location: location, decoders: decoders + [.jwt], into: &self) {
             return
         }
-        if traits.base64Alphabet, traits.base64Beyond, value.count >= 16, Base64Decoder.looksEncoded(value), let decoded = Base64Decoder.decode(value),
-           Base64Decoder.isPrintableText(decoded) {
+        if traits.base64Alphabet, traits.base64Beyond, value.count >= 16, Base64Decoder.looksEncoded(value),
+           let decoded = Base64Decoder.decodeText(value) {
             add(name() + "|base64", decoded, location, decoders: decoders + [.base64])
         }
         if traits.looksLikeJSON {
