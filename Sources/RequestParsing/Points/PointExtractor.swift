@@ -125,9 +125,10 @@ public struct PointExtractor: Sendable {
             }
             // By index, reading only the value: iterating the fields would copy (retain) each name as well.
             for position in headers.fields.indices where known[position] != CommonHeaderNames.cookie {
-                let name = LazyPointName(CommonHeaderNames.pointNames[known[position]])
-                guard collector.add(name, headers.fields[position].value, .header) else { return true }
-                if known[position] == CommonHeaderNames.authorization { extractCredentials(name.prefix, headers.fields[position].value, into: &collector) }
+                // The name is made where it is handed over (no copy of it is kept for later).
+                let name = CommonHeaderNames.pointNames[known[position]]
+                guard collector.add(LazyPointName(name), headers.fields[position].value, .header) else { return true }
+                if known[position] == CommonHeaderNames.authorization { extractCredentials(name, headers.fields[position].value, into: &collector) }
             }
             return true
         }
