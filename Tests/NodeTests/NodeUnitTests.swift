@@ -188,3 +188,29 @@ struct RecentCopiesTests {
         #expect(copies.map(\.target) == (8..<40).reversed().map { "/\($0)" })
     }
 }
+
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test("strings with every ASCII byte and invalid UTF-8 read back as written, escapes and all")
+    func stringsRoundTrip() throws {
+        // Every ASCII byte at the start, the middle and the end of a run of plain text, then each in pairs.
+        var values: [[UInt8]] = []
+        for byte in UInt8(0)...0x7F {
+            values.append([byte])
+            values.append(Array("plain \(byte) text".utf8) + [byte] + Array(" more".utf8))
+            values.append([byte, byte] + Array("tail".utf8))
+        }
+        values.append(Array("é ü 😀 \"quoted\" \\ back".utf8))
+        values.append([0x61, 0xFF, 0x62])  // invalid UTF-8: written as U+FFFD
+        for value in values {
+            var writer = JSONWriter()
+            writer.raw("[")
+            writer.string(bytes: value)
+            writer.raw("]")
+            let decoded = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String])
+            #expect(decoded == [String(decoding: value, as: UTF8.self)], "\(value)")
+            // Nothing below 0x20 (nor DEL) is left raw in the output.
+            #expect(!writer.bytes.contains { $0 < 0x20 || $0 == 0x7F })
+        }
+    }
+}

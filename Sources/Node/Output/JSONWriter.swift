@@ -52,23 +52,29 @@ package struct JSONWriter {
 
     package mutating func comma() { bytes.append(ASCII.comma) }
 
+    /// Runs of bytes that need no escape are appended whole; only quotes, backslashes and controls are looked at
+    /// one by one.
     private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(ASCII.quote)
-        for byte in utf8 {
+        var start = 0
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == ASCII.quote || byte == ASCII.backslash || byte == 0x7F else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+            start = index + 1
             switch byte {
             case ASCII.quote: bytes.append(ASCII.backslash); bytes.append(ASCII.quote)
             case ASCII.backslash: bytes.append(ASCII.backslash); bytes.append(ASCII.backslash)
             case ASCII.lf: bytes.append(ASCII.backslash); bytes.append(0x6E)
             case ASCII.cr: bytes.append(ASCII.backslash); bytes.append(0x72)
             case ASCII.tab: bytes.append(ASCII.backslash); bytes.append(0x74)
-            case 0..<0x20, 0x7F:
+            default:
                 raw("\\u00")
                 bytes.append(Self.hex(byte >> 4))
                 bytes.append(Self.hex(byte & 0x0F))
-            default:
-                bytes.append(byte)
             }
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         bytes.append(ASCII.quote)
     }
 
