@@ -71,12 +71,13 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
     public subscript(position: Int) -> HeaderField { fields[position] }
 
     /// Appends a field at the end, keeping any earlier field of the same name.
-    public mutating func append(_ field: HeaderField) {
+    /// (Taken over, not copied: a parser appends every field of every head.)
+    public mutating func append(_ field: consuming HeaderField) {
         fields.append(field)
     }
 
-    /// Appends a field built from a name and raw value bytes.
-    public mutating func append(name: String, value: [UInt8]) {
+    /// Appends a field built from a name and raw value bytes (taken over).
+    public mutating func append(name: consuming String, value: consuming [UInt8]) {
         fields.append(HeaderField(name: name, value: value))
     }
 

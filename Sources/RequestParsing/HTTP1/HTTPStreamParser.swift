@@ -284,15 +284,16 @@ public struct HTTPStreamParser: Sendable {
                 if truncatedStream {
                     anomalies.append(Anomaly(.truncatedMessage, "stream ended inside the head", offset: startOffset))
                 }
-                var builder = MessageBuilder(startLine: startLine, headers: headers, anomalies: anomalies, offset: startOffset)
                 buffer.removeAll(keepingCapacity: true)
                 if truncatedStream {
-                    message = builder
+                    message = MessageBuilder(startLine: startLine, headers: headers, anomalies: anomalies, offset: startOffset)
                     return
                 }
-                let framing = Framing.decide(for: builder.startLine, headers: builder.headers, requestMethod: responseMethod(for: builder.startLine), mode: mode, anomalies: &builder.anomalies, offset: startOffset)
+                // Framing reads the head before the builder takes it over: nothing of it is copied.
+                let framing = Framing.decide(for: startLine, headers: headers, requestMethod: responseMethod(for: startLine), mode: mode, anomalies: &anomalies, offset: startOffset)
+                var builder = MessageBuilder(startLine: startLine, headers: headers, anomalies: anomalies, offset: startOffset)
                 builder.body.declaredLength = framing.declaredLength
-                message = builder
+                message = consume builder
                 switch framing.kind {
                 case .none:
                     finishMessage(into: &events, truncated: false)
@@ -351,7 +352,7 @@ public struct HTTPStreamParser: Sendable {
     }
 
     private mutating func parseTrailers() {
-        guard !buffer.isEmpty, var builder = message else { return }
+        guard !buffer.isEmpty, var builder = message.take() else { return }
         let parser = HTTPHeadParser(mode: mode, limits: limits)
         builder.trailers = parser.parseFields(buffer, 0..<buffer.count, base: position - buffer.count, anomalies: &builder.anomalies)
         message = builder
@@ -362,13 +363,14 @@ public struct HTTPStreamParser: Sendable {
 
     private mutating func finishMessage(into events: inout [HTTPStreamEvent], truncated: Bool) {
         state = .idle
-        guard var builder = message else { return }
-        message = nil
+        // Taken out of the parser, not copied: the message's arrays move into the event.
+        guard var builder = message.take() else { return }
         if truncated {
             builder.body.isTruncated = true
             builder.anomalies.append(Anomaly(.truncatedMessage, "stream ended inside the body", offset: position))
         }
-        events.append(.message(builder.build(length: position - builder.offset, complete: !truncated && !builder.anomalies.contains { $0.kind == .truncatedMessage })))
+        let complete = !truncated && !builder.anomalies.contains { $0.kind == .truncatedMessage }
+        events.append(.message(builder.build(length: position - builder.offset, complete: complete)))
     }
 }
 
@@ -406,7 +408,7 @@ private struct MessageBuilder {
         }
     }
 
-    func build(length: Int, complete: Bool) -> ParsedMessage {
+    consuming func build(length: Int, complete: Bool) -> ParsedMessage {
         ParsedMessage(startLine: startLine, headers: headers, body: body, trailers: trailers, anomalies: anomalies, offset: offset, length: length, isComplete: complete)
     }
 }
