@@ -88,7 +88,11 @@ public struct Analyzer: Sendable {
                     var seenCount = 0
                     for index in points.indices where points[index].value.count >= 2 {
                         if hits.count >= configuration.maxHitsPerExchange { break }
-                        points[index].value.withUnsafeBufferPointer { value in
+                        // The bytes are read in place for the whole body without a reference of their own (one retain
+                        // and release per value otherwise): `extracted.points` owns each value for the whole loop, and
+                        // nothing below writes a point (`PointDetector.inspect` receives it as a value).
+                        let value = points[index].value.withUnsafeBufferPointer { $0 }
+                        do {
                             let fingerprint = ValueProfile.fingerprint(of: value)
                             let upper = fingerprint & ~Self.seenIndexMask
                             // The same bytes at another point of the same part (repeated parameters, a decoder that changed
@@ -119,7 +123,7 @@ public struct Analyzer: Sendable {
                             // A header or path value found clean before, under the same name and host, is skipped.
                             var cached: CleanValueCache.Key? = nil
                             if !duplicate, let key = cache?.key(of: &points[index], value, hostHash: hostHash) {
-                                if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { return }
+                                if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { continue }
                                 cached = key
                             }
                             let profile = ValueProfile(value, fingerprint: fingerprint)
@@ -278,7 +282,8 @@ struct DetectorSet: Sendable {
     }
 
     /// Runs the enabled detectors, or only those of them in `only`.
-    /// The point is passed down `inout` only so it is not copied (see `Analyzer.analyze`); nothing writes it.
+    /// The point is passed down `inout` only so it is not copied (see `Analyzer.analyze`); nothing writes it — the analyser
+    /// reads the value through a pointer it took before the call.
     /// Not inlined: `Benchmarks/run instructions` counts the detectors' share of a request as this function's.
     @inline(never)
     func run(_ run: inout DetectorRun, point: inout Point, only: UInt64? = nil) {
