@@ -167,7 +167,10 @@ package final class ScanRunner {
         case .raw:
             input.events.removeAll(keepingCapacity: true)
             input.parser.feed(UnsafeRawBufferPointer(bytes), into: &input.events)
-            for event in input.events { handle(event, input: input.name) }
+            // Each event is moved out in order (the list reversed, then emptied from its end), not copied: the
+            // request's buffers go on to the analysis without a retain each and are freed once it is done.
+            input.events.reverse()
+            while let event = input.events.popLast() { handle(event, input: input.name) }
         case .har:
             input.entries.removeAll(keepingCapacity: true)
             input.splitter.feed(bytes, into: &input.entries)
@@ -191,18 +194,20 @@ package final class ScanRunner {
         return true
     }
 
-    private func handle(_ event: HTTPStreamEvent, input: String) {
-        switch event {
+    private func handle(_ event: consuming HTTPStreamEvent, input: String) {
+        switch consume event {
         case let .skipped(offset, length, reason):
             summary.skippedBytes += length
             diagnostics("mirrorguard scan: \(input): skipped \(length) bytes at offset \(offset): \(reason)")
         case let .message(message):
-            guard let request = message.request else { return }
-            var exchange = Exchange(request: request, source: .scan, streamOffset: message.offset, anomalies: message.anomalies)
-            exchange.connection.requestID = request.headers.firstString(lowercase: "x-request-id")
-            exchange.connection.host = request.headers.firstString(lowercase: "host")
-            for anomaly in message.anomalies where anomaly.kind == .truncatedMessage || anomaly.kind == .badChunkSize {
-                diagnostics("mirrorguard scan: \(input): request \(summary.requests) at offset \(message.offset): \(anomaly.detail) (byte \(anomaly.offset ?? message.offset))")
+            let offset = message.offset
+            let anomalies = message.anomalies
+            guard let request = message.takeRequest() else { return }
+            var exchange = Exchange(request: request, source: .scan, streamOffset: offset, anomalies: anomalies)
+            exchange.connection.requestID = exchange.request.headers.firstString(lowercase: "x-request-id")
+            exchange.connection.host = exchange.request.headers.firstString(lowercase: "host")
+            for anomaly in anomalies where anomaly.kind == .truncatedMessage || anomaly.kind == .badChunkSize {
+                diagnostics("mirrorguard scan: \(input): request \(summary.requests) at offset \(offset): \(anomaly.detail) (byte \(anomaly.offset ?? offset))")
             }
             analyze(exchange)
         }

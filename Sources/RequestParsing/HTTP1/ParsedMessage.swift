@@ -33,6 +33,12 @@ public struct ParsedMessage: Sendable, Hashable {
         return HTTPRequest(method: method, target: target, version: version, headers: headers, body: body, trailers: trailers)
     }
 
+    /// `request`, taking the message's buffers over instead of copying them.
+    public consuming func takeRequest() -> HTTPRequest? {
+        guard case let .request(method, target, version) = startLine else { return nil }
+        return HTTPRequest(method: method, target: target, version: version, headers: headers, body: body, trailers: trailers)
+    }
+
     /// The message as a response, if it is one.
     public var response: HTTPResponse? {
         guard case let .status(version, code, reason) = startLine else { return nil }
