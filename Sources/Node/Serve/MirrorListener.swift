@@ -140,12 +140,17 @@ final class MirrorHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer.withUnsafeReadableBytes { parser.feed($0, into: &events) }
         var closeAfter = false
         var wrote = false
-        for event in events {
-            guard case let .message(message) = event, let request = message.request else { continue }
+        // Moved out in order (reversed, then emptied from the end), not copied: each request goes to the queue
+        // without a retain per buffer, and the list holds none of them once the read is done.
+        events.reverse()
+        while let event = events.popLast() {
+            guard case let .message(message) = event else { continue }
+            let anomalies = message.anomalies
+            guard let request = message.takeRequest() else { continue }
             let keepAlive = Self.keepsAlive(request)
             context.write(wrapOutboundOut(keepAlive ? Self.ok : Self.okClose), promise: nil)
             wrote = true
-            submit(request, anomalies: message.anomalies)
+            submit(request, anomalies: anomalies)
             if !keepAlive {
                 closeAfter = true
                 break
