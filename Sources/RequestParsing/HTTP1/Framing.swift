@@ -22,12 +22,19 @@ struct Framing {
         }
         var transferEncodings: [[UInt8]] = []
         var contentLengths: [[UInt8]] = []
-        // By index: iterating the fields would copy (retain) every name and value.
+        // By index: iterating the fields would copy (retain) every name and value. Only names of the two lengths are
+        // compared.
         for index in headers.fields.indices {
-            if headers.fields[index].hasName(lowercase: "transfer-encoding") { transferEncodings.append(headers.fields[index].value) }
-            else if headers.fields[index].hasName(lowercase: "content-length") { contentLengths.append(headers.fields[index].value) }
+            switch headers.fields[index].name.utf8.count {
+            case 17 where headers.fields[index].hasName(lowercase: "transfer-encoding"): transferEncodings.append(headers.fields[index].value)
+            case 14 where headers.fields[index].hasName(lowercase: "content-length"): contentLengths.append(headers.fields[index].value)
+            default: break
+            }
         }
-        let lengths = parseContentLengths(contentLengths, anomalies: &anomalies, offset: offset)
+        // The usual head, one Content-Length of digits, is read without splitting it into lists.
+        let lengths = contentLengths.count == 1 && !contentLengths[0].contains(ASCII.comma)
+            ? Bytes.decimalValue(Bytes.trimmed(contentLengths[0][...])) ?? parseContentLengths(contentLengths, anomalies: &anomalies, offset: offset)
+            : parseContentLengths(contentLengths, anomalies: &anomalies, offset: offset)
 
         if !transferEncodings.isEmpty {
             if !contentLengths.isEmpty {
