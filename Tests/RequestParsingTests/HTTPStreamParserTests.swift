@@ -19,6 +19,15 @@ struct HTTPStreamParserTests {
         #expect(message.offset == 0)
     }
 
+    @Test("methods keep their bytes, shared arrays for the common spellings included")
+    func methodBytes() throws {
+        let sent = ["GET", "POST", "PUT", "HEAD", "Get", "get", "post", "PATCH", "GETS", "GE"]
+        let events = parseAll(bytes(sent.map { "\($0) / HTTP/1.1\r\nHost: a\r\n\r\n" }.joined()))
+        let methods = messages(events).compactMap { $0.request?.methodString }
+        #expect(methods == sent)
+        #expect(HTTPHeadParser.sharedMethods.map { String(decoding: $0, as: UTF8.self) } == ["GET", "POST", "PUT", "HEAD"])
+    }
+
     @Test("pipelined requests with Content-Length and chunked bodies, trailers kept")
     func pipelined() throws {
         let stream = "POST /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /2 HTTP/1.1\r\n\r\n"

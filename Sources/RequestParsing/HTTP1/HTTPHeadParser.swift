@@ -124,7 +124,16 @@ struct HTTPHeadParser {
         if target.contains(where: { $0 <= ASCII.space || $0 == 0x7F }) {
             anomalies.append(Anomaly(.invalidTarget, "whitespace or control bytes in the target", offset: base))
         }
-        return .request(method: Array(method), target: Array(target), version: version)
+        return .request(method: Self.sharedMethod(method) ?? Array(method), target: Array(target), version: version)
+    }
+
+    /// `GET`, `POST`, `PUT` and `HEAD` as sent by nearly every client: one array each, shared by every request that
+    /// spells its method exactly so (no array made per request).
+    static let sharedMethods: [[UInt8]] = ["GET", "POST", "PUT", "HEAD"].map { Array($0.utf8) }
+
+    static func sharedMethod(_ method: ArraySlice<UInt8>) -> [UInt8]? {
+        for shared in sharedMethods where shared.count == method.count && shared.elementsEqual(method) { return shared }
+        return nil
     }
 
     private func parseStatusLine(_ line: ArraySlice<UInt8>, anomalies: inout [Anomaly], offset: Int) -> StartLine? {
