@@ -216,6 +216,8 @@ public enum Bytes {
     public static func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
         guard left.count == right.count else { return false }
         guard let leftBase = left.baseAddress, let rightBase = right.baseAddress else { return true }
+        // The same storage (a shared header value) is equal without a read.
+        if leftBase == rightBase { return true }
         var index = 0
         while index + 8 <= left.count {
             if UnsafeRawPointer(leftBase + index).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(rightBase + index).loadUnaligned(as: UInt64.self) {

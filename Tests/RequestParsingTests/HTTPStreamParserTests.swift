@@ -28,6 +28,35 @@ struct HTTPStreamParserTests {
         #expect(HTTPHeadParser.sharedMethods.map { String(decoding: $0, as: UTF8.self) } == ["GET", "POST", "PUT", "HEAD"])
     }
 
+    @Test("repeated header values share one array; a value alike in length and edges is never taken for another")
+    func sharedHeaderValues() {
+        var values = HeaderValues()
+        var generator = SeededGenerator(seed: 0x6865_6164)
+        var kept: [[UInt8]] = []
+        for round in 0..<2_000 {
+            // Lengths 0…200 (beyond the kept maximum too), and values that differ only in the middle.
+            let length = Int(generator.next() % 201)
+            var bytes = (0..<length).map { _ in UInt8(0x41 + generator.next() % 4) }
+            if round % 3 == 0, let earlier = kept.last, earlier.count > 16 {
+                bytes = earlier
+                bytes[bytes.count / 2] ^= 0x01
+            }
+            if round % 5 == 0, let earlier = kept.randomElement(using: &generator) { bytes = earlier }
+            let value = bytes.withUnsafeBufferPointer { values.value($0) }
+            #expect(value == bytes)
+            kept.append(bytes)
+        }
+        #expect(values.shared > 0)
+        // Through the stream parser: every value as sent, the repeated ones shared.
+        var parser = HTTPStreamParser()
+        func head(_ marker: String) -> String { "GET / HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nX-A: \(marker)\r\n\r\n" }
+        let events = parser.feed(bytes(head("1a") + head("1b") + head("1a")))
+        let requests = messages(events).compactMap(\.request)
+        #expect(requests.count == 3)
+        #expect(requests.map { $0.headers.firstString(lowercase: "x-a") } == ["1a", "1b", "1a"])
+        #expect(requests.allSatisfy { $0.headers.firstString(lowercase: "user-agent") == "Mozilla/5.0 (X11; Linux x86_64)" })
+    }
+
     @Test("pipelined requests with Content-Length and chunked bodies, trailers kept")
     func pipelined() throws {
         let stream = "POST /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /2 HTTP/1.1\r\n\r\n"

@@ -28,13 +28,13 @@ struct HTTPHeadParser {
     }
 
     /// Parses `bytes[range]`, a head ending with its blank line. `base` is the absolute offset of `range.lowerBound`.
-    func parse(_ bytes: [UInt8], _ range: Range<Int>, base: Int) -> Result {
-        bytes.withUnsafeBufferPointer { buffer in parse(bytes, buffer, range, base: base) }
+    func parse(_ bytes: [UInt8], _ range: Range<Int>, base: Int, values: inout HeaderValues) -> Result {
+        bytes.withUnsafeBufferPointer { buffer in parse(bytes, buffer, range, base: base, values: &values) }
     }
 
     /// The head read in place: lines and fields are found over `buffer` (the bytes of `bytes`) without copies
     /// until a field's value is kept.
-    private func parse(_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, base: Int) -> Result {
+    private func parse(_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, base: Int, values: inout HeaderValues) -> Result {
         var lines = HeadLines(bytes: buffer, range: range)
         var anomalies: [Anomaly] = []
         guard let first = lines.next() else { return .notAMessage(resyncAt: nil) }
@@ -54,29 +54,30 @@ struct HTTPHeadParser {
         }
         var flags = LineFlags()
         flags.note(first, in: buffer, base: base - range.lowerBound, limits: limits, anomalies: &anomalies)
-        let headers = parseFieldLines(&lines, buffer, base: base - range.lowerBound, flags: &flags, anomalies: &anomalies, offset: base)
+        let headers = parseFieldLines(&lines, buffer, base: base - range.lowerBound, flags: &flags, anomalies: &anomalies, offset: base, values: &values)
         return .head(startLine, headers, anomalies)
     }
 
     /// Parses trailer lines (the same syntax as header lines) from `bytes[range]`.
-    func parseFields(_ bytes: [UInt8], _ range: Range<Int>, base: Int, anomalies: inout [Anomaly]) -> HeaderFields {
+    func parseFields(_ bytes: [UInt8], _ range: Range<Int>, base: Int, anomalies: inout [Anomaly], values: inout HeaderValues) -> HeaderFields {
         bytes.withUnsafeBufferPointer { buffer in
             var lines = HeadLines(bytes: buffer, range: range)
             var flags = LineFlags()
-            return parseFieldLines(&lines, buffer, base: base - range.lowerBound, flags: &flags, anomalies: &anomalies, offset: nil)
+            return parseFieldLines(&lines, buffer, base: base - range.lowerBound, flags: &flags, anomalies: &anomalies, offset: nil, values: &values)
         }
     }
 
     /// Field lines up to the blank line; `offset` set reports fields beyond `maxHeaderCount` there.
     private func parseFieldLines(
-        _ lines: inout HeadLines, _ buffer: UnsafeBufferPointer<UInt8>, base: Int, flags: inout LineFlags, anomalies: inout [Anomaly], offset: Int?
+        _ lines: inout HeadLines, _ buffer: UnsafeBufferPointer<UInt8>, base: Int, flags: inout LineFlags, anomalies: inout [Anomaly], offset: Int?,
+        values: inout HeaderValues
     ) -> HeaderFields {
         var fields = HeaderFields(minimumCapacity: 16)
         var dropped = 0
         while let line = lines.next() {
             if line.content.isEmpty { break }
             flags.note(line, in: buffer, base: base, limits: limits, anomalies: &anomalies)
-            parseFieldLine(buffer, line, into: &fields, dropped: &dropped, anomalies: &anomalies, offset: base + line.content.lowerBound)
+            parseFieldLine(buffer, line, into: &fields, dropped: &dropped, anomalies: &anomalies, offset: base + line.content.lowerBound, values: &values)
         }
         if let offset, dropped > 0 {
             anomalies.append(Anomaly(.tooManyHeaders, "\(dropped) header fields beyond \(limits.maxHeaderCount) dropped", offset: offset))
@@ -189,7 +190,7 @@ struct HTTPHeadParser {
 
     private func parseFieldLine(
         _ buffer: UnsafeBufferPointer<UInt8>, _ line: HeadLines.Line, into headers: inout HeaderFields, dropped: inout Int, anomalies: inout [Anomaly],
-        offset: Int
+        offset: Int, values: inout HeaderValues
     ) {
         let end = min(line.content.upperBound, line.content.lowerBound + limits.maxLineBytes)
         let content = UnsafeBufferPointer(rebasing: buffer[line.content.lowerBound..<end])
@@ -243,7 +244,7 @@ struct HTTPHeadParser {
         }
         // Token names are ASCII: decoding cannot repair anything.
         let name = nameIsTokens ? String(decoding: nameBytes, as: UTF8.self) : String(lossyUTF8: nameBytes)
-        headers.append(name: name, value: Array(value))
+        headers.append(name: name, value: values.value(value))
     }
 
     /// A short printable rendering of attacker bytes for anomaly details.

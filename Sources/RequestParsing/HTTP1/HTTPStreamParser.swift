@@ -46,6 +46,8 @@ public struct HTTPStreamParser: Sendable {
     private var position = 0
     private var headStart = 0
     private var requestMethods: [[UInt8]] = []
+    /// Header values this stream repeats, shared by its heads (bounded; see `HeaderValues`).
+    private var headerValues = HeaderValues()
 
     /// Creates a parser for one stream.
     public init(mode: Mode = .requests, limits: ParsingLimits = .default) {
@@ -261,7 +263,7 @@ public struct HTTPStreamParser: Sendable {
         var start = 0
         var startOffset = headStart
         while true {
-            switch parser.parse(buffer, start..<buffer.count, base: startOffset) {
+            switch parser.parse(buffer, start..<buffer.count, base: startOffset, values: &headerValues) {
             case .notAMessage(let resyncAt):
                 let skipEnd = resyncAt ?? buffer.count
                 let skippedLength = skipEnd - start + (resyncAt == nil ? skippedHeadBytes : 0)
@@ -354,7 +356,7 @@ public struct HTTPStreamParser: Sendable {
     private mutating func parseTrailers() {
         guard !buffer.isEmpty, var builder = message.take() else { return }
         let parser = HTTPHeadParser(mode: mode, limits: limits)
-        builder.trailers = parser.parseFields(buffer, 0..<buffer.count, base: position - buffer.count, anomalies: &builder.anomalies)
+        builder.trailers = parser.parseFields(buffer, 0..<buffer.count, base: position - buffer.count, anomalies: &builder.anomalies, values: &headerValues)
         message = builder
         buffer.removeAll(keepingCapacity: true)
     }
