@@ -138,14 +138,21 @@ public final class NameTree: @unchecked Sendable, Hashable {
         case index(Int)
     }
 
+    /// Plain values only (no reference to retain or release per node): a key's bytes are kept in `keyBytes`.
     struct Node {
         /// The parent node, or -1 for the root.
         var parent: Int
-        var segment: Segment
+        /// A key: `keyBytes[start..<start + count]`; an index: `count` is -1 and `start` the index.
+        var start: Int
+        var count: Int
         /// `LazyPointName.fingerprint(foldingIndices: true)` of the node's name: hashed as the node is added (extending
         /// its parent's), so API discovery, which reads it for every point, does not walk the chain.
         var foldedFingerprint: UInt64
     }
+
+    /// The keys of the nodes, one after another, each cut after `limit + 1` bytes: a name uses at most `limit` bytes
+    /// of a key and whether there were more.
+    @exclusivity(unchecked) private var keyBytes: [UInt8] = []
 
     /// The name of the root (`body.json`, `query.data|json`).
     public let root: String
@@ -168,14 +175,37 @@ public final class NameTree: @unchecked Sendable, Hashable {
     /// Adds a node under `parent` (-1: the root; any index not yet added also means the root, so every chain of
     /// parents ends) and returns its index.
     public func add(parent: Int, _ segment: Segment) -> Int {
+        switch segment {
+        case let .key(key): key.withUnsafeBufferPointer { add(parent: parent, key: $0) }
+        case let .index(position): add(parent: parent, index: position)
+        }
+    }
+
+    /// Adds a node named by `key` (read in place) under `parent`.
+    public func add(parent: Int, key: UnsafeBufferPointer<UInt8>) -> Int {
         let parent = parent < nodes.count ? parent : -1
         var folded = parent >= 0 ? nodes[parent].foldedFingerprint : rootFoldedFingerprint
-        switch segment {
-        case let .key(key): LazyPointName.hashKey(key, lowercase: false, limit: limit, into: &folded)
-        case let .index(position): LazyPointName.hashIndex(position, fold: true, into: &folded)
-        }
-        nodes.append(Node(parent: parent, segment: segment, foldedFingerprint: folded))
+        LazyPointName.hashKey(key, lowercase: false, limit: limit, into: &folded)
+        let start = keyBytes.count
+        let kept = UnsafeBufferPointer(rebasing: key[0..<min(key.count, limit + 1)])
+        keyBytes.append(contentsOf: kept)
+        nodes.append(Node(parent: parent, start: start, count: kept.count, foldedFingerprint: folded))
         return nodes.count - 1
+    }
+
+    /// Adds a node named by `[position]` under `parent`.
+    public func add(parent: Int, index position: Int) -> Int {
+        let parent = parent < nodes.count ? parent : -1
+        var folded = parent >= 0 ? nodes[parent].foldedFingerprint : rootFoldedFingerprint
+        LazyPointName.hashIndex(position, fold: true, into: &folded)
+        nodes.append(Node(parent: parent, start: position, count: -1, foldedFingerprint: folded))
+        return nodes.count - 1
+    }
+
+    /// The segment of node `index` (a key as kept: cut after `limit + 1` bytes).
+    func segment(of index: Int) -> Segment {
+        let node = nodes[index]
+        return node.count < 0 ? .index(node.start) : .key(keyBytes[node.start..<(node.start + node.count)])
     }
 
     /// The folded fingerprint of node `index` (the root's for the root or an unknown node).
@@ -188,7 +218,7 @@ public final class NameTree: @unchecked Sendable, Hashable {
         chain(to: index) { chain in
             var name = root
             for node in chain {
-                switch nodes[node].segment {
+                switch segment(of: node) {
                 case let .key(key): name = PointNames.child(name, key, limit: limit)
                 case let .index(position): name = PointNames.indexed(name, position)
                 }
@@ -323,7 +353,7 @@ public struct LazyPointName: Sendable, Hashable {
             hash = tree.chain(to: index) { chain in
                 var hash = hash
                 for node in chain {
-                    switch tree.nodes[node].segment {
+                    switch tree.segment(of: node) {
                     case let .key(key): Self.hashKey(key, lowercase: false, limit: limit, into: &hash)
                     case let .index(position): Self.hashIndex(position, fold: false, into: &hash)
                     }
@@ -337,7 +367,7 @@ public struct LazyPointName: Sendable, Hashable {
 
     /// Hashes `.KEY` as `PointNames.child` writes it (escaped, cut at `limit` and marked `~~`).
     @inline(__always)
-    static func hashKey(_ key: ArraySlice<UInt8>, lowercase: Bool, limit: Int, into hash: inout UInt64) {
+    static func hashKey(_ key: some Collection<UInt8>, lowercase: Bool, limit: Int, into hash: inout UInt64) {
         let prime: UInt64 = 0x0000_0100_0000_01B3
         hash = (hash ^ UInt64(ASCII.dot)) &* prime
         var written = 0

@@ -106,7 +106,7 @@ struct JSONPointParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == ASCII.colon else { valid = false; return }
             index += 1
-            let child = names.add(parent: node, .key(key))
+            let child = key.withUnsafeBufferPointer { names.add(parent: node, key: $0) }
             if !PointName.isPlainKey(key) {
                 collector.add(name(child, isKeyPoint: true), Array(key), location, decoders: decoders, role: .key)
             }
@@ -125,7 +125,7 @@ struct JSONPointParser {
         if index < bytes.count && bytes[index] == ASCII.rightBracket { index += 1; return }
         var position = 0
         while valid && !collector.isFull {
-            parseValue(node: names.add(parent: node, .index(position)), depth: depth + 1, into: &collector)
+            parseValue(node: names.add(parent: node, index: position), depth: depth + 1, into: &collector)
             position += 1
             skipWhitespace()
             guard index < bytes.count else { valid = false; return }
