@@ -92,61 +92,59 @@ public struct Analyzer: Sendable {
                         // and release per value otherwise): `extracted.points` owns each value for the whole loop, and
                         // nothing below writes a point (`PointDetector.inspect` receives it as a value).
                         let value = points[index].value.withUnsafeBufferPointer { $0 }
-                        do {
-                            let fingerprint = ValueProfile.fingerprint(of: value)
-                            let upper = fingerprint & ~Self.seenIndexMask
-                            // The same bytes at another point of the same part (repeated parameters, a decoder that changed
-                            // nothing) are inspected once by the detectors that read only the value; the ones that also read
-                            // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
-                            // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
-                            // candidate (the earliest value with those fingerprint bits in that part) is compared, so
-                            // colliding values cost one comparison each, never one per earlier value.
-                            var duplicate = false
-                            var slot = Int(truncatingIfNeeded: fingerprint >> 57) & (Self.seenSlots - 1)
-                            while seen[slot] != 0 {
-                                if seen[slot] & ~Self.seenIndexMask == upper {
-                                    let earlier = Int(truncatingIfNeeded: seen[slot] & Self.seenIndexMask) - 1
-                                    if points[earlier].location == points[index].location {
-                                        duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
-                                        break
-                                    }
+                        let fingerprint = ValueProfile.fingerprint(of: value)
+                        let upper = fingerprint & ~Self.seenIndexMask
+                        // The same bytes at another point of the same part (repeated parameters, a decoder that changed
+                        // nothing) are inspected once by the detectors that read only the value; the ones that also read
+                        // the parameter's name (redirect parameters, directory attributes) run again. The bytes are
+                        // compared, not only the fingerprint: a crafted collision must not hide a value. Only the first
+                        // candidate (the earliest value with those fingerprint bits in that part) is compared, so
+                        // colliding values cost one comparison each, never one per earlier value.
+                        var duplicate = false
+                        var slot = Int(truncatingIfNeeded: fingerprint >> 57) & (Self.seenSlots - 1)
+                        while seen[slot] != 0 {
+                            if seen[slot] & ~Self.seenIndexMask == upper {
+                                let earlier = Int(truncatingIfNeeded: seen[slot] & Self.seenIndexMask) - 1
+                                if points[earlier].location == points[index].location {
+                                    duplicate = points[earlier].value.withUnsafeBufferPointer { Bytes.equal($0, value) }
+                                    break
                                 }
-                                slot = (slot + 1) & (Self.seenSlots - 1)
                             }
-                            if !duplicate && seenCount < Self.seenSlots / 2 && index < Int(Self.seenIndexMask) {
-                                // `slot` is the first free one of this fingerprint's run, or the matching entry of a
-                                // collision: then the free one further along.
-                                while seen[slot] != 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
-                                seen[slot] = upper | UInt64(index + 1)
-                                seenCount += 1
+                            slot = (slot + 1) & (Self.seenSlots - 1)
+                        }
+                        if !duplicate && seenCount < Self.seenSlots / 2 && index < Int(Self.seenIndexMask) {
+                            // `slot` is the first free one of this fingerprint's run, or the matching entry of a
+                            // collision: then the free one further along.
+                            while seen[slot] != 0 { slot = (slot + 1) & (Self.seenSlots - 1) }
+                            seen[slot] = upper | UInt64(index + 1)
+                            seenCount += 1
+                        }
+                        // A header or path value found clean before, under the same name and host, is skipped.
+                        var cached: CleanValueCache.Key? = nil
+                        if !duplicate, let key = cache?.key(of: &points[index], value, hostHash: hostHash) {
+                            if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { continue }
+                            cached = key
+                        }
+                        let profile = ValueProfile(value, fingerprint: fingerprint)
+                        run.value = value
+                        run.profile = profile
+                        // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
+                        // injection; only a callback domain, so only the scanner detector reads it.
+                        let only: UInt64? = duplicate ? DetectorSet.nameDependent
+                            : ClosedHeaderGrammar.isClosed(&points[index], value) ? DetectorSet.scanner : nil
+                        detectorSet.run(&run, point: &points[index], only: only)
+                        if !run.hits.isEmpty {
+                            for hit in run.hits {
+                                hits.append(hit)
+                                Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
                             }
-                            // A header or path value found clean before, under the same name and host, is skipped.
-                            var cached: CleanValueCache.Key? = nil
-                            if !duplicate, let key = cache?.key(of: &points[index], value, hostHash: hostHash) {
-                                if cache?.contains(key, name: points[index].lazyName.prefix, host: context.host, value: value) == true { continue }
-                                cached = key
-                            }
-                            let profile = ValueProfile(value, fingerprint: fingerprint)
-                            run.value = value
-                            run.profile = profile
-                            // A header value within its field's closed grammar (`Accept: text/html,*/*;q=0.8`) can carry no
-                            // injection; only a callback domain, so only the scanner detector reads it.
-                            let only: UInt64? = duplicate ? DetectorSet.nameDependent
-                                : ClosedHeaderGrammar.isClosed(&points[index], value) ? DetectorSet.scanner : nil
-                            detectorSet.run(&run, point: &points[index], only: only)
-                            if !run.hits.isEmpty {
-                                for hit in run.hits {
-                                    hits.append(hit)
-                                    Self.dropDerivedDuplicate(&hits, from: hits.count - 1)
-                                }
-                                run.hits.removeAll(keepingCapacity: true)
-                            } else if let cached {
-                                cache?.store(cached, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
-                            }
-                            if !run.timings.isEmpty {
-                                for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
-                                run.timings.removeAll(keepingCapacity: true)
-                            }
+                            run.hits.removeAll(keepingCapacity: true)
+                        } else if let cached {
+                            cache?.store(cached, name: points[index].lazyName.prefix, host: context.host, value: points[index].value)
+                        }
+                        if !run.timings.isEmpty {
+                            for (id, nanoseconds) in run.timings { timings[id, default: 0] += nanoseconds }
+                            run.timings.removeAll(keepingCapacity: true)
                         }
                     }
                 }

@@ -232,6 +232,27 @@ public enum Bytes {
         return true
     }
 
+    /// The length mixed with the first and last eight bytes (every byte of a shorter value): equal bytes have equal
+    /// fingerprints, and values that share one are compared in full by whoever relies on equality. Constant time for
+    /// values of eight bytes or more (two loads), not a hash of every byte.
+    @inline(__always)
+    public static func edgeFingerprint(_ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        let count = value.count
+        if count >= 8, let base = value.baseAddress {
+            // The first eight bytes, and the last eight in reverse order, one load each.
+            head = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+            tail = UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self).byteSwapped
+        } else {
+            for index in 0..<count {
+                head |= UInt64(value[index]) << (8 * UInt64(index))
+                tail |= UInt64(value[count - 1 - index]) << (8 * UInt64(index))
+            }
+        }
+        return (head &* 0x9E37_79B9_7F4A_7C15 ^ tail) &* 0xFF51_AFD7_ED55_8CCD ^ UInt64(count)
+    }
+
     /// True when every byte sequence is well-formed UTF-8.
     public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { isValidUTF8($0) }

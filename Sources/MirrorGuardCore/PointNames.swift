@@ -184,7 +184,7 @@ public final class NameTree: @unchecked Sendable, Hashable {
     /// Adds a node named by `key` (read in place) under `parent`.
     public func add(parent: Int, key: UnsafeBufferPointer<UInt8>) -> Int {
         let parent = parent < nodes.count ? parent : -1
-        var folded = parent >= 0 ? nodes[parent].foldedFingerprint : rootFoldedFingerprint
+        var folded = foldedFingerprint(of: parent)
         LazyPointName.hashKey(key, lowercase: false, limit: limit, into: &folded)
         let start = keyBytes.count
         let kept = UnsafeBufferPointer(rebasing: key[0..<min(key.count, limit + 1)])
@@ -196,7 +196,7 @@ public final class NameTree: @unchecked Sendable, Hashable {
     /// Adds a node named by `[position]` under `parent`.
     public func add(parent: Int, index position: Int) -> Int {
         let parent = parent < nodes.count ? parent : -1
-        var folded = parent >= 0 ? nodes[parent].foldedFingerprint : rootFoldedFingerprint
+        var folded = foldedFingerprint(of: parent)
         LazyPointName.hashIndex(position, fold: true, into: &folded)
         nodes.append(Node(parent: parent, start: position, count: -1, foldedFingerprint: folded))
         return nodes.count - 1

@@ -9,19 +9,28 @@ public enum Base64Decoder {
         guard input.count % 4 != 1 else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 3 / 4)
+        guard forEachDecodedByte(of: input, { output.append($0); return true }) else { return nil }
+        return output
+    }
+
+    /// Decodes `input` (its padding removed), handing each byte to `emit` in order; false when a byte is outside the
+    /// alphabet or `emit` returns false (then decoding stops there).
+    @inline(__always)
+    private static func forEachDecodedByte(of input: some Collection<UInt8>, _ emit: (UInt8) -> Bool) -> Bool {
         var accumulator: UInt32 = 0
         var bits = 0
         for byte in input {
-            guard let value = sextet(byte) else { return nil }
+            guard let value = sextet(byte) else { return false }
             accumulator = accumulator << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {
                 bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                let decoded = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
                 accumulator &= (1 << UInt32(bits)) - 1
+                if !emit(decoded) { return false }
             }
         }
-        return output
+        return true
     }
 
     /// Decodes a whole array.
@@ -122,24 +131,16 @@ public enum Base64Decoder {
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: decodedCount) { output -> [UInt8]? in
                 var written = 0
                 var controls = 0
-                var accumulator: UInt32 = 0
-                var bits = 0
-                for index in 0..<count {
-                    guard let value = sextet(input[index]) else { return nil }
-                    accumulator = accumulator << 6 | UInt32(value)
-                    bits += 6
-                    if bits >= 8 {
-                        bits -= 8
-                        let byte = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
-                        accumulator &= (1 << UInt32(bits)) - 1
-                        if !isPrintable(byte) {
-                            controls += 1
-                            if controls > allowedControls { return nil }
-                        }
-                        output[written] = byte
-                        written += 1
+                let complete = forEachDecodedByte(of: UnsafeBufferPointer(rebasing: input[0..<count])) { byte in
+                    if !isPrintable(byte) {
+                        controls += 1
+                        if controls > allowedControls { return false }
                     }
+                    output[written] = byte
+                    written += 1
+                    return true
                 }
+                guard complete else { return nil }
                 let decoded = UnsafeBufferPointer(rebasing: output[..<written])
                 return Bytes.isValidUTF8(decoded) ? Array(decoded) : nil
             }
